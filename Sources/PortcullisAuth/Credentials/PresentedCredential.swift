@@ -1,0 +1,80 @@
+/// What a request's `Authorization` header presents, parsed once per request.
+public enum PresentedCredential: Sendable, Hashable {
+    /// No `Authorization` header.
+    case none
+    case basic(BasicCredentials)
+    case bearer(token: String)
+    /// A header that cannot be used; `scheme` tells which entries it was meant for, if known.
+    case malformed(scheme: CredentialScheme?, failure: AuthFailure)
+
+    /// The largest `Authorization` value accepted, in bytes (contract §4: tokens up to 8 KiB).
+    public static let maximumLength = 8192
+
+    /// Parses one `Authorization` header value. The scheme is case-insensitive (RFC 7235).
+    public static func parse(_ value: String) -> PresentedCredential {
+        let utf8 = value.utf8
+        guard utf8.count <= Self.maximumLength else {
+            let scheme: CredentialScheme? = Self.scheme(of: value).flatMap(Self.knownScheme)
+            return .malformed(scheme: scheme, failure: AuthFailure(.malformedCredentials, "Authorization header exceeds \(Self.maximumLength) bytes"))
+        }
+        guard let schemeName = Self.scheme(of: value) else {
+            return .malformed(scheme: nil, failure: AuthFailure(.malformedCredentials, "Authorization header has no scheme"))
+        }
+        let rest = value[schemeName.endIndex...].drop(while: { $0 == " " || $0 == "\t" })
+        switch Self.knownScheme(schemeName) {
+        case .basic:
+            guard !rest.isEmpty, !rest.contains(where: { $0 == " " || $0 == "\t" }) else {
+                return .malformed(scheme: .basic, failure: AuthFailure(.malformedCredentials, "Basic header has no single credentials token"))
+            }
+            switch BasicCredentials.decode(rest) {
+            case .success(let credentials): return .basic(credentials)
+            case .failure(let failure): return .malformed(scheme: .basic, failure: failure)
+            }
+        case .bearer:
+            // RFC 6750 b64token: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "=" padding.
+            guard !rest.isEmpty, Self.isB64Token(rest) else {
+                return .malformed(scheme: .bearer, failure: AuthFailure(.malformedCredentials, "Bearer header has no valid token"))
+            }
+            return .bearer(token: String(rest))
+        default:
+            return .malformed(scheme: nil, failure: AuthFailure(.malformedCredentials, "unsupported Authorization scheme"))
+        }
+    }
+
+    private static func scheme(of value: String) -> Substring? {
+        let scheme = value.prefix(while: { $0 != " " && $0 != "\t" })
+        return scheme.isEmpty ? nil : scheme
+    }
+
+    private static func knownScheme(_ name: Substring) -> CredentialScheme? {
+        if name.utf8.count == 5, name.lowercased() == "basic" { return .basic }
+        if name.utf8.count == 6, name.lowercased() == "bearer" { return .bearer }
+        return nil
+    }
+
+    private static func isB64Token(_ token: Substring) -> Bool {
+        var seenPadding = false
+        for byte in token.utf8 {
+            switch byte {
+            case UInt8(ascii: "="):
+                seenPadding = true
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"):
+                if seenPadding { return false }
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    /// `true` when a bearer token (valid or not) was presented, for `error="invalid_token"`.
+    public var presentedBearerToken: Bool {
+        switch self {
+        case .bearer: true
+        case .malformed(let scheme, _): scheme == .bearer
+        default: false
+        }
+    }
+}

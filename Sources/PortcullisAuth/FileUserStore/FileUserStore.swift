@@ -1,0 +1,98 @@
+import NIOCore
+import PortcullisConfig
+import PortcullisMetrics
+
+/// The `[[ballerina.auth.users]]` user store as a Basic-auth ``Authenticator``.
+///
+/// A verified credential is cached under a keyed hash of the whole `user:password` (bounded, with
+/// a TTL), so bcrypt runs once per credential rather than once per request; concurrent misses for
+/// one credential share one bcrypt run. Failures are not cached: a wrong password is checked each
+/// time, on the bounded ``BlockingWorkPool``.
+public final class FileUserStore: Authenticator {
+    public var method: AuthMethod { .basicFile }
+    public var scheme: CredentialScheme { .basic }
+
+    /// Settings of the verified-credential cache.
+    public struct CacheSettings: Sendable {
+        public var capacity: Int
+        /// How long a verified credential is trusted without rechecking, in seconds.
+        public var timeToLive: TimeAmount
+
+        public init(capacity: Int = 10_000, timeToLive: TimeAmount = .minutes(5)) {
+            self.capacity = capacity
+            self.timeToLive = timeToLive
+        }
+    }
+
+    private struct User: Sendable {
+        var name: String
+        var password: StoredPassword
+        var principal: Principal
+    }
+
+    private let users: [String: User]
+    private let cache: BoundedCache<CacheKey, Principal>
+    private let keys = CacheKeyDeriver()
+    private let inFlight = SingleFlight<CacheKey, AuthenticationResult>()
+    private let pool: BlockingWorkPool
+    private let timeToLive: TimeAmount
+
+    public init(
+        users: [FileUserConfig],
+        cache settings: CacheSettings = CacheSettings(),
+        metrics: PortcullisMetrics? = nil,
+        pool: BlockingWorkPool = .shared
+    ) {
+        var table: [String: User] = [:]
+        for user in users {
+            table[user.username] = User(
+                name: user.username,
+                password: user.password,
+                principal: Principal(subject: user.username, scopes: user.scopes ?? [], method: .basicFile)
+            )
+        }
+        self.users = table
+        self.cache = BoundedCache(
+            capacity: settings.capacity,
+            metrics: metrics?.cache("basic_file") ?? .unregistered()
+        )
+        self.pool = pool
+        self.timeToLive = settings.timeToLive
+    }
+
+    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+        guard case .basic(let credentials) = request.credential else {
+            return .unauthenticated(AuthFailure(.missingCredentials, "no Basic credentials"))
+        }
+        let key = self.keys.key(for: credentials.decoded)
+        if let principal = self.cache.value(for: key) {
+            return .authenticated(principal)
+        }
+        let username = credentials.username
+        guard let user = self.users[username] else {
+            return .unauthenticated(AuthFailure(.unknownUser, "user is not in the file user store"))
+        }
+        if !PasswordVerifier.isExpensive(user.password) {
+            return self.finish(PasswordVerifier.verify(credentials.passwordBytes, against: user.password), user: user, key: key)
+        }
+        return await self.inFlight.run(key) { [pool, credentials] in
+            let matched = await pool.run { PasswordVerifier.verify(credentials.passwordBytes, against: user.password) }
+            guard let matched else {
+                return .unavailable(AuthFailure(.overloaded, "password verification queue is full"))
+            }
+            return self.finish(matched, user: user, key: key)
+        }
+    }
+
+    private func finish(_ matched: Bool, user: User, key: CacheKey) -> AuthenticationResult {
+        guard matched else {
+            return .unauthenticated(AuthFailure(.wrongPassword, "password does not match for user \"\(user.name)\""))
+        }
+        let now = NIODeadline.now()
+        self.cache.insert(user.principal, for: key, expiresAt: now + self.timeToLive, now: now)
+        return .authenticated(user.principal)
+    }
+
+    /// Verified credentials currently cached.
+    public var cachedCredentialCount: Int { self.cache.entryCount }
+}

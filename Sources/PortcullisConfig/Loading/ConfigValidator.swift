@@ -1,0 +1,505 @@
+/// Walks a parsed TOML document and turns it into a ``GatewayConfig``, collecting every problem
+/// with its line and key path instead of stopping at the first.
+struct ConfigValidator {
+    typealias Fields = [String: TOMLNode]
+
+    let file: String
+    let lines: TOMLLineIndex
+    private(set) var errors: [ConfigDiagnostic] = []
+    private(set) var warnings: [ConfigDiagnostic] = []
+
+    /// Records that a later release implements, so they are refused by name rather than as unknown keys.
+    static let notSupportedYet: [String: String] = [
+        "jwtValidatorConfig": "JWT validation",
+        "oauth2IntrospectionConfig": "OAuth2 token introspection",
+        "ldapUserStoreConfig": "the LDAP user store",
+        "mtls": "mutual-TLS authentication",
+    ]
+
+    init(file: String, lines: TOMLLineIndex) {
+        self.file = file
+        self.lines = lines
+    }
+
+    // MARK: Reporting
+
+    mutating func error(_ path: ConfigPath, _ message: String) {
+        self.errors.append(ConfigDiagnostic(file: self.file, line: self.lines.line(for: path), path: path, message: message))
+    }
+
+    mutating func warning(_ path: ConfigPath, _ message: String) {
+        self.warnings.append(ConfigDiagnostic(file: self.file, line: self.lines.line(for: path), path: path, message: message))
+    }
+
+    // MARK: The document
+
+    mutating func validate(_ document: Fields) -> GatewayConfig {
+        self.checkKeys(document, at: .root, allowed: ["listener", "metrics", "ballerina", "service"])
+        var config = GatewayConfig()
+        if let listener = self.table(document, "listener", at: .root) {
+            config.listener = self.listener(listener, at: ConfigPath.root.appending("listener"))
+        }
+        if let metrics = self.table(document, "metrics", at: .root) {
+            config.metrics = self.metrics(metrics, at: ConfigPath.root.appending("metrics"))
+        }
+        if let ballerina = self.table(document, "ballerina", at: .root) {
+            let ballerinaPath = ConfigPath.root.appending("ballerina")
+            self.checkKeys(ballerina, at: ballerinaPath, allowed: ["auth"])
+            if let auth = self.table(ballerina, "auth", at: ballerinaPath) {
+                let authPath = ballerinaPath.appending("auth")
+                self.checkKeys(auth, at: authPath, allowed: ["users"])
+                config.users = self.users(auth, at: authPath)
+            }
+        }
+        if let metrics = config.metrics, metrics.port != 0, metrics.port == config.listener.port,
+            metrics.host == config.listener.host
+        {
+            self.error(ConfigPath.root.appending("metrics").appending("port"), "must differ from listener.port")
+        }
+        config.services = self.services(document, at: .root, hasUsers: !config.users.isEmpty)
+        config.warnings = self.warnings
+        return config
+    }
+
+    mutating func listener(_ fields: Fields, at path: ConfigPath) -> ListenerConfig {
+        if fields["secureSocket"] != nil {
+            self.error(path.appending("secureSocket"), "HTTPS listeners are recognised but not supported yet")
+        }
+        self.checkKeys(fields, at: path, allowed: ["host", "port", "shutdownTimeoutSeconds", "secureSocket"])
+        var listener = ListenerConfig()
+        if let host = self.string(fields, "host", at: path) { listener.host = self.host(host, at: path.appending("host")) }
+        if let port = self.port(fields, "port", at: path) { listener.port = port }
+        if let timeout = self.seconds(fields, "shutdownTimeoutSeconds", at: path) { listener.shutdownTimeoutSeconds = timeout }
+        return listener
+    }
+
+    mutating func metrics(_ fields: Fields, at path: ConfigPath) -> MetricsConfig {
+        self.checkKeys(fields, at: path, allowed: ["host", "port", "path"])
+        var metrics = MetricsConfig()
+        if let host = self.string(fields, "host", at: path) { metrics.host = self.host(host, at: path.appending("host")) }
+        if let port = self.port(fields, "port", at: path) { metrics.port = port }
+        if let value = self.string(fields, "path", at: path) {
+            if value.hasPrefix("/") && !value.contains("?") && !value.contains(" ") {
+                metrics.path = value
+            } else {
+                self.error(path.appending("path"), "must be a path starting with /")
+            }
+        }
+        return metrics
+    }
+
+    mutating func host(_ value: String, at path: ConfigPath) -> String {
+        if value.isEmpty || value.contains(where: { $0 == " " || $0 == "/" }) {
+            self.error(path, "must be a host name or IP address")
+        }
+        return value
+    }
+
+    // MARK: The file user store
+
+    mutating func users(_ auth: Fields, at path: ConfigPath) -> [FileUserConfig] {
+        guard let entries = self.arrayOfTables(auth, "users", at: path) else { return [] }
+        var users: [FileUserConfig] = []
+        var seen: [String: Int] = [:]
+        for (index, fields) in entries {
+            let userPath = path.appending("users").appending(index: index)
+            self.checkKeys(fields, at: userPath, allowed: ["username", "password", "scopes"])
+            let username = self.string(fields, "username", at: userPath, required: true)
+            let password = self.string(fields, "password", at: userPath, required: true)
+            let scopes = self.scopes(fields, at: userPath, allowEmpty: true)
+            guard let username, let password else { continue }
+            if username.isEmpty {
+                self.error(userPath.appending("username"), "must not be empty")
+                continue
+            }
+            if username.contains(":") {
+                self.error(userPath.appending("username"), "must not contain ':' (Basic credentials cannot carry it)")
+                continue
+            }
+            if let first = seen[username] {
+                self.error(userPath.appending("username"), "duplicates ballerina.auth.users[\(first)]")
+                continue
+            }
+            seen[username] = index
+            switch StoredPassword.parse(password) {
+            case .success(let stored):
+                if case .plain = stored {
+                    self.warning(
+                        userPath.appending("password"),
+                        "plain-text password; store a hash instead (portcullis hash-password)"
+                    )
+                }
+                users.append(FileUserConfig(username: username, password: stored, scopes: scopes))
+            case .failure(let error):
+                self.error(userPath.appending("password"), error.message)
+            }
+        }
+        return users
+    }
+
+    // MARK: Services
+
+    mutating func services(_ document: Fields, at path: ConfigPath, hasUsers: Bool) -> [ServiceConfig] {
+        guard let entries = self.arrayOfTables(document, "service", at: path) else {
+            if document["service"] == nil {
+                self.error(path, "at least one [[service]] is required")
+            }
+            return []
+        }
+        var services: [ServiceConfig] = []
+        var basePaths: [String: Int] = [:]
+        for (index, fields) in entries {
+            let servicePath = path.appending("service").appending(index: index)
+            guard let service = self.service(fields, at: servicePath, hasUsers: hasUsers) else { continue }
+            if let first = basePaths[service.basePath] {
+                self.error(servicePath.appending("basePath"), "duplicates the basePath of service[\(first)]")
+                continue
+            }
+            basePaths[service.basePath] = index
+            services.append(service)
+        }
+        return services
+    }
+
+    mutating func service(_ fields: Fields, at path: ConfigPath, hasUsers: Bool) -> ServiceConfig? {
+        self.checkKeys(
+            fields,
+            at: path,
+            allowed: ["name", "basePath", "upstream", "hideCredentials", "forwardIdentity", "auth", "resource", "upstreamClient"]
+        )
+        let basePath = self.string(fields, "basePath", at: path, required: true).flatMap { self.basePath($0, at: path.appending("basePath")) }
+        let name = self.string(fields, "name", at: path)
+        if let name, name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+            self.error(path.appending("name"), "must be 1 to 64 printable ASCII characters")
+        }
+        var upstream: UpstreamURL?
+        if let text = self.string(fields, "upstream", at: path) {
+            switch UpstreamURL.parse(text) {
+            case .success(let url): upstream = url
+            case .failure(let error): self.error(path.appending("upstream"), "\"\(text)\" \(error.message)")
+            }
+        }
+        let hideCredentials = self.bool(fields, "hideCredentials", at: path) ?? false
+        let forwardIdentity = self.bool(fields, "forwardIdentity", at: path) ?? false
+        let auth = self.authEntries(fields, "auth", at: path, hasUsers: hasUsers) ?? []
+        var upstreamClient = UpstreamClientConfig()
+        if let client = self.table(fields, "upstreamClient", at: path) {
+            upstreamClient = self.upstreamClient(client, at: path.appending("upstreamClient"))
+        }
+        let resources = self.resources(fields, at: path, hasUsers: hasUsers, hasUpstream: upstream != nil || fields["upstream"] != nil)
+        if fields["upstream"] == nil && fields["resource"] == nil {
+            self.error(path, "needs an upstream, or resources that respond")
+        }
+        guard let basePath else { return nil }
+        return ServiceConfig(
+            name: name ?? basePath,
+            basePath: basePath,
+            upstream: upstream,
+            hideCredentials: hideCredentials,
+            forwardIdentity: forwardIdentity,
+            auth: auth,
+            resources: resources,
+            upstreamClient: upstreamClient
+        )
+    }
+
+    mutating func basePath(_ value: String, at path: ConfigPath) -> String? {
+        switch PathPattern.parse(value) {
+        case .success(let pattern) where !pattern.matchesRemainder && pattern.segments.allSatisfy({ if case .literal = $0 { true } else { false } }):
+            return pattern.description
+        case .success:
+            self.error(path, "must be a literal path (no {param} or /**)")
+        case .failure(let error):
+            self.error(path, "\"\(value)\" \(error.message)")
+        }
+        return nil
+    }
+
+    mutating func upstreamClient(_ fields: Fields, at path: ConfigPath) -> UpstreamClientConfig {
+        if fields["auth"] != nil {
+            self.error(path.appending("auth"), "outbound client auth is recognised but not supported yet")
+        }
+        if fields["secureSocket"] != nil {
+            self.error(path.appending("secureSocket"), "upstream TLS settings are recognised but not supported yet")
+        }
+        self.checkKeys(fields, at: path, allowed: ["timeoutSeconds", "auth", "secureSocket"])
+        var client = UpstreamClientConfig()
+        if let timeout = self.seconds(fields, "timeoutSeconds", at: path) {
+            if timeout > 0 {
+                client.timeoutSeconds = timeout
+            } else {
+                self.error(path.appending("timeoutSeconds"), "must be greater than 0")
+            }
+        }
+        return client
+    }
+
+    mutating func resources(_ fields: Fields, at path: ConfigPath, hasUsers: Bool, hasUpstream: Bool) -> [ResourceConfig] {
+        guard let entries = self.arrayOfTables(fields, "resource", at: path) else { return [] }
+        var resources: [ResourceConfig] = []
+        var seen: [(pattern: String, methods: Set<String>?, index: Int)] = []
+        for (index, resourceFields) in entries {
+            let resourcePath = path.appending("resource").appending(index: index)
+            self.checkKeys(resourceFields, at: resourcePath, allowed: ["methods", "path", "auth", "respond"])
+            let methods = self.methods(resourceFields, at: resourcePath)
+            let pattern: PathPattern?
+            if let text = self.string(resourceFields, "path", at: resourcePath, required: true) {
+                switch PathPattern.parse(text) {
+                case .success(let parsed): pattern = parsed
+                case .failure(let error):
+                    self.error(resourcePath.appending("path"), "\"\(text)\" \(error.message)")
+                    pattern = nil
+                }
+            } else {
+                pattern = nil
+            }
+            let auth = self.authEntries(resourceFields, "auth", at: resourcePath, hasUsers: hasUsers)
+            var respond: RespondConfig?
+            if let respondFields = self.table(resourceFields, "respond", at: resourcePath) {
+                respond = self.respond(respondFields, at: resourcePath.appending("respond"))
+            }
+            if respond == nil && resourceFields["respond"] == nil && !hasUpstream {
+                self.error(resourcePath, "needs respond, since the service has no upstream")
+            }
+            guard let pattern else { continue }
+            let methodSet = methods.map(Set.init)
+            if let clash = seen.first(where: { entry in
+                entry.pattern == pattern.description
+                    && (entry.methods == nil || methodSet == nil || !(entry.methods!.isDisjoint(with: methodSet!)))
+            }) {
+                self.error(resourcePath.appending("path"), "duplicates resource[\(clash.index)] for the same methods")
+                continue
+            }
+            seen.append((pattern.description, methodSet, index))
+            resources.append(ResourceConfig(methods: methods, path: pattern, auth: auth, respond: respond))
+        }
+        return resources
+    }
+
+    mutating func methods(_ fields: Fields, at path: ConfigPath) -> [String]? {
+        guard let values = self.stringArray(fields, "methods", at: path) else { return nil }
+        if values.isEmpty {
+            self.error(path.appending("methods"), "must not be empty; remove the key to allow every method")
+            return nil
+        }
+        var methods: [String] = []
+        for (index, value) in values.enumerated() {
+            let method = value.uppercased()
+            guard !method.isEmpty, method.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else {
+                self.error(path.appending("methods").appending(index: index), "\"\(value)\" is not an HTTP method")
+                continue
+            }
+            if !methods.contains(method) { methods.append(method) }
+        }
+        return methods
+    }
+
+    mutating func respond(_ fields: Fields, at path: ConfigPath) -> RespondConfig {
+        self.checkKeys(fields, at: path, allowed: ["status", "body", "contentType"])
+        var respond = RespondConfig()
+        if let status = self.integer(fields, "status", at: path) {
+            if (200...599).contains(status) {
+                respond.status = status
+            } else {
+                self.error(path.appending("status"), "must be an HTTP status in 200...599")
+            }
+        }
+        if let body = self.string(fields, "body", at: path) { respond.body = body }
+        if let contentType = self.string(fields, "contentType", at: path) {
+            if contentType.contains(where: { $0 == "\r" || $0 == "\n" }) || contentType.isEmpty {
+                self.error(path.appending("contentType"), "must be a media type on one line")
+            } else {
+                respond.contentType = contentType
+            }
+        }
+        return respond
+    }
+
+    // MARK: Auth entries
+
+    /// Reads an `auth` array; `nil` when the key is absent.
+    mutating func authEntries(_ fields: Fields, _ key: String, at path: ConfigPath, hasUsers: Bool) -> [AuthEntryConfig]? {
+        guard let node = fields[key] else { return nil }
+        let arrayPath = path.appending(key)
+        guard case .array(let elements) = node else {
+            self.error(arrayPath, "must be an array of auth entries, not a \(node.typeName)")
+            return []
+        }
+        var entries: [AuthEntryConfig] = []
+        for (index, element) in elements.enumerated() {
+            let entryPath = arrayPath.appending(index: index)
+            guard case .table(let entryFields) = element else {
+                self.error(entryPath, "must be a table, not a \(element.typeName)")
+                continue
+            }
+            if let entry = self.authEntry(entryFields, at: entryPath, hasUsers: hasUsers) {
+                entries.append(entry)
+            }
+        }
+        return entries
+    }
+
+    mutating func authEntry(_ fields: Fields, at path: ConfigPath, hasUsers: Bool) -> AuthEntryConfig? {
+        let methodKeys = ["fileUserStoreConfig"] + Self.notSupportedYet.keys.sorted()
+        self.checkKeys(fields, at: path, allowed: Set(methodKeys + ["scopes"]))
+        let present = methodKeys.filter { fields[$0] != nil }
+        let scopes = self.scopes(fields, at: path, allowEmpty: false)
+        guard present.count == 1, let key = present.first else {
+            if present.isEmpty {
+                self.error(path, "needs one of \(methodKeys.joined(separator: ", "))")
+            } else {
+                self.error(path.appending(present[1]), "an auth entry takes exactly one method; found \(present.joined(separator: " and "))")
+            }
+            return nil
+        }
+        if let feature = Self.notSupportedYet[key] {
+            self.error(path.appending(key), "\(feature) is recognised but not supported yet")
+            return nil
+        }
+        guard let methodFields = self.table(fields, key, at: path) else { return nil }
+        self.checkKeys(methodFields, at: path.appending(key), allowed: [])
+        if !hasUsers {
+            self.error(path.appending(key), "the file user store is empty; add [[ballerina.auth.users]]")
+        }
+        return AuthEntryConfig(method: .fileUserStore, scopes: scopes)
+    }
+
+    /// Reads `scopes` as a string or an array of strings.
+    mutating func scopes(_ fields: Fields, at path: ConfigPath, allowEmpty: Bool) -> [String]? {
+        guard let node = fields["scopes"] else { return nil }
+        let scopesPath = path.appending("scopes")
+        var scopes: [String]
+        switch node {
+        case .string(let scope):
+            scopes = [scope]
+        case .array(let elements):
+            scopes = []
+            for (index, element) in elements.enumerated() {
+                guard case .string(let scope) = element else {
+                    self.error(scopesPath.appending(index: index), "must be a string, not a \(element.typeName)")
+                    continue
+                }
+                scopes.append(scope)
+            }
+        default:
+            self.error(scopesPath, "must be a string or an array of strings, not a \(node.typeName)")
+            return nil
+        }
+        if let index = scopes.firstIndex(where: { $0.isEmpty || $0.contains(where: \.isWhitespace) }) {
+            self.error(scopesPath, "scope \(index) must be non-empty and without spaces")
+        }
+        if scopes.isEmpty && !allowEmpty {
+            self.error(scopesPath, "must not be empty; remove the key to only authenticate")
+            return nil
+        }
+        return scopes
+    }
+
+    // MARK: Typed field access
+
+    mutating func checkKeys(_ fields: Fields, at path: ConfigPath, allowed: Set<String>) {
+        for key in fields.keys.sorted() where !allowed.contains(key) {
+            self.error(path.appending(key), "unknown key")
+        }
+    }
+
+    mutating func table(_ fields: Fields, _ key: String, at path: ConfigPath) -> Fields? {
+        guard let node = fields[key] else { return nil }
+        guard case .table(let table) = node else {
+            self.error(path.appending(key), "must be a table, not a \(node.typeName)")
+            return nil
+        }
+        return table
+    }
+
+    mutating func arrayOfTables(_ fields: Fields, _ key: String, at path: ConfigPath) -> [(Int, Fields)]? {
+        guard let node = fields[key] else { return nil }
+        guard case .array(let elements) = node else {
+            self.error(path.appending(key), "must be an array of tables ([[\(key)]]), not a \(node.typeName)")
+            return nil
+        }
+        var tables: [(Int, Fields)] = []
+        for (index, element) in elements.enumerated() {
+            guard case .table(let table) = element else {
+                self.error(path.appending(key).appending(index: index), "must be a table, not a \(element.typeName)")
+                continue
+            }
+            tables.append((index, table))
+        }
+        return tables
+    }
+
+    mutating func string(_ fields: Fields, _ key: String, at path: ConfigPath, required: Bool = false) -> String? {
+        guard let node = fields[key] else {
+            if required { self.error(path.appending(key), "is required") }
+            return nil
+        }
+        guard case .string(let value) = node else {
+            self.error(path.appending(key), "must be a string, not a \(node.typeName)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func stringArray(_ fields: Fields, _ key: String, at path: ConfigPath) -> [String]? {
+        guard let node = fields[key] else { return nil }
+        guard case .array(let elements) = node else {
+            self.error(path.appending(key), "must be an array of strings, not a \(node.typeName)")
+            return nil
+        }
+        var values: [String] = []
+        for (index, element) in elements.enumerated() {
+            guard case .string(let value) = element else {
+                self.error(path.appending(key).appending(index: index), "must be a string, not a \(element.typeName)")
+                continue
+            }
+            values.append(value)
+        }
+        return values
+    }
+
+    mutating func bool(_ fields: Fields, _ key: String, at path: ConfigPath) -> Bool? {
+        guard let node = fields[key] else { return nil }
+        guard case .boolean(let value) = node else {
+            self.error(path.appending(key), "must be true or false, not a \(node.typeName)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func integer(_ fields: Fields, _ key: String, at path: ConfigPath) -> Int? {
+        guard let node = fields[key] else { return nil }
+        guard case .integer(let value) = node else {
+            self.error(path.appending(key), "must be an integer, not a \(node.typeName)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func port(_ fields: Fields, _ key: String, at path: ConfigPath) -> Int? {
+        guard let value = self.integer(fields, key, at: path) else { return nil }
+        guard (0...65535).contains(value) else {
+            self.error(path.appending(key), "must be a port in 0...65535")
+            return nil
+        }
+        return value
+    }
+
+    /// A duration in seconds, written as an integer or a float, not negative.
+    mutating func seconds(_ fields: Fields, _ key: String, at path: ConfigPath) -> Double? {
+        guard let node = fields[key] else { return nil }
+        let value: Double
+        switch node {
+        case .integer(let integer): value = Double(integer)
+        case .float(let float): value = float
+        default:
+            self.error(path.appending(key), "must be a number of seconds, not a \(node.typeName)")
+            return nil
+        }
+        guard value >= 0, value.isFinite, value <= 86_400 else {
+            self.error(path.appending(key), "must be between 0 and 86400 seconds")
+            return nil
+        }
+        return value
+    }
+}

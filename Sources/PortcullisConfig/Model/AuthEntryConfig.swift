@@ -1,0 +1,17 @@
+/// One entry of an `auth` array: a way to authenticate and the scopes it requires.
+public struct AuthEntryConfig: Sendable, Equatable {
+    public var method: AuthMethodConfig
+    /// Any-of scopes; `nil` means the entry only authenticates.
+    public var scopes: [String]?
+
+    public init(method: AuthMethodConfig, scopes: [String]? = nil) {
+        self.method = method
+        self.scopes = scopes
+    }
+}
+
+/// How an auth entry authenticates. Later methods (JWT, introspection, LDAP, mTLS) add cases.
+public enum AuthMethodConfig: Sendable, Equatable {
+    /// `fileUserStoreConfig = {}`: Basic credentials checked against `[[ballerina.auth.users]]`.
+    case fileUserStore
+}

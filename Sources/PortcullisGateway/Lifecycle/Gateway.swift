@@ -1,0 +1,103 @@
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import PortcullisAuth
+import PortcullisConfig
+import PortcullisMetrics
+import ServiceLifecycle
+
+/// A running Portcullis gateway: the gateway listener, the metrics listener and the upstream
+/// client, started and stopped together.
+///
+/// `Gateway` is a `Service`: run it in a `ServiceGroup`. A graceful shutdown stops accepting
+/// connections, lets in-flight requests finish and then closes the upstream client.
+public struct Gateway: Service {
+    public let config: GatewayConfig
+    public let metrics: PortcullisMetrics
+    private let logger: Logger
+    private let onListening: @Sendable (ListeningAddresses) async -> Void
+
+    /// - Parameters:
+    ///   - config: the validated configuration snapshot to serve.
+    ///   - metrics: the series registry the metrics endpoint exposes.
+    ///   - logger: the logger for start-up steps and requests.
+    ///   - onListening: called once every listener is bound, with the bound ports.
+    public init(
+        config: GatewayConfig,
+        metrics: PortcullisMetrics = PortcullisMetrics(),
+        logger: Logger,
+        onListening: @escaping @Sendable (ListeningAddresses) async -> Void = { _ in }
+    ) {
+        self.config = config
+        self.metrics = metrics
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        let engine = AuthEngine(config: self.config, metrics: self.metrics)
+        if let store = engine.fileUserStore {
+            self.logger.info("file user store ready", metadata: ["users": "\(self.config.users.count)"])
+            _ = store
+        }
+        let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics)
+        self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
+        let proxy = UpstreamProxy(eventLoopGroup: eventLoopGroup)
+        let reporter = ListeningReporter(expectsMetrics: self.config.metrics != nil, report: self.onListening)
+        let logger = self.logger
+
+        let gatewayApp = Application(
+            responder: GatewayResponder(
+                routes: routes,
+                proxy: proxy,
+                unmatched: ServiceMetrics(service: "unmatched", metrics: self.metrics)
+            ),
+            configuration: .init(address: .hostname(self.config.listener.host, port: self.config.listener.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("gateway listening", metadata: ["address": "\(self.config.listener.host):\(port)"])
+                await reporter.gatewayBound(port: port)
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: logger
+        )
+        var services: [any Service] = [gatewayApp]
+        if let metricsConfig = self.config.metrics {
+            let metricsApp = Application(
+                router: MetricsEndpoint.router(config: metricsConfig, metrics: self.metrics),
+                configuration: .init(address: .hostname(metricsConfig.host, port: metricsConfig.port), serverName: nil),
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? 0
+                    logger.info("metrics listening", metadata: ["address": "\(metricsConfig.host):\(port)", "path": "\(metricsConfig.path)"])
+                    await reporter.metricsBound(port: port)
+                },
+                eventLoopGroupProvider: .shared(eventLoopGroup),
+                logger: logger
+            )
+            services.append(metricsApp)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [],
+                cancellationSignals: [],
+                logger: logger
+            )
+        )
+        do {
+            try await withGracefulShutdownHandler {
+                try await group.run()
+            } onGracefulShutdown: {
+                logger.info("graceful shutdown: draining in-flight requests")
+                Task { await group.triggerGracefulShutdown() }
+            }
+        } catch {
+            await proxy.shutdown()
+            throw error
+        }
+        await proxy.shutdown()
+        logger.info("gateway stopped")
+    }
+}

@@ -1,0 +1,145 @@
+import Hummingbird
+import PortcullisAuth
+import PortcullisConfig
+import PortcullisMetrics
+
+/// The result of matching a request against the route table.
+enum RouteMatch: Sendable {
+    case route(Route)
+    /// No service or resource owns the path.
+    case notFound
+    /// A resource owns the path but not the method; `allow` lists the methods it takes.
+    case methodNotAllowed(service: ServiceRuntime, allow: [String])
+}
+
+/// Services by longest base path, then their resources by specificity: an immutable snapshot.
+///
+/// A service without resources owns every path below its base path. A service with resources
+/// owns exactly those resources: other paths are `404`, other methods `405`. Among resources
+/// matching one path, literal segments beat `{param}` segments, which beat a trailing `/**`.
+struct RouteTable: Sendable {
+    private struct CompiledResource: Sendable {
+        let methods: Set<String>?
+        let pattern: PathPattern
+        let route: Route
+
+        /// Matching ranks: higher is more specific, compared segment by segment.
+        let rank: [Int]
+
+        func matches(_ segments: ArraySlice<Substring>) -> Bool {
+            if self.pattern.matchesRemainder {
+                guard segments.count >= self.pattern.segments.count else { return false }
+            } else {
+                guard segments.count == self.pattern.segments.count else { return false }
+            }
+            for (segment, expected) in zip(segments, self.pattern.segments) {
+                if case .literal(let literal) = expected, segment != literal {
+                    return false
+                }
+            }
+            return true
+        }
+    }
+
+    private struct CompiledService: Sendable {
+        let baseSegments: [String]
+        let runtime: ServiceRuntime
+        /// The route for every path when the service declares no resources.
+        let catchAll: Route?
+        let resources: [CompiledResource]
+    }
+
+    private let services: [CompiledService]
+
+    init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics) {
+        var services: [CompiledService] = []
+        for service in config.services {
+            let runtime = ServiceRuntime(name: service.name, metrics: ServiceMetrics(service: service.name, metrics: metrics))
+            let servicePolicy = engine.policy(for: service.auth)
+            let upstream = service.upstream.map { url in
+                UpstreamTarget(
+                    url: url,
+                    timeout: .milliseconds(Int64(service.upstreamClient.timeoutSeconds * 1000)),
+                    hideCredentials: service.hideCredentials,
+                    forwardIdentity: service.forwardIdentity
+                )
+            }
+            var resources: [CompiledResource] = []
+            for resource in service.resources {
+                let action: RouteAction
+                if let respond = resource.respond {
+                    action = .respond(Self.response(for: respond))
+                } else if let upstream {
+                    action = .proxy(upstream)
+                } else {
+                    continue  // the validator refuses this combination
+                }
+                let policy = resource.auth.map { engine.policy(for: $0) } ?? servicePolicy
+                resources.append(
+                    CompiledResource(
+                        methods: resource.methods.map(Set.init),
+                        pattern: resource.path,
+                        route: Route(service: runtime, policy: policy, action: action),
+                        rank: Self.rank(resource.path)
+                    )
+                )
+            }
+            let catchAll = service.resources.isEmpty ? upstream.map { Route(service: runtime, policy: servicePolicy, action: .proxy($0)) } : nil
+            services.append(
+                CompiledService(
+                    baseSegments: service.basePath.split(separator: "/").map(String.init),
+                    runtime: runtime,
+                    catchAll: catchAll,
+                    resources: resources
+                )
+            )
+        }
+        self.services = services.sorted { $0.baseSegments.count > $1.baseSegments.count }
+    }
+
+    func match(method: String, path: RequestPath) -> RouteMatch {
+        for service in self.services {
+            guard path.segments.count >= service.baseSegments.count,
+                zip(path.segments, service.baseSegments).allSatisfy({ $0 == $1 })
+            else { continue }
+            if let catchAll = service.catchAll {
+                return .route(catchAll)
+            }
+            let rest = path.segments[service.baseSegments.count...]
+            var best: CompiledResource?
+            var allow: Set<String> = []
+            for resource in service.resources where resource.matches(rest) {
+                guard resource.methods?.contains(method) ?? true else {
+                    allow.formUnion(resource.methods ?? [])
+                    continue
+                }
+                if let current = best, !resource.rank.lexicographicallyPrecedes(current.rank, by: >) {
+                    continue
+                }
+                best = resource
+            }
+            if let best { return .route(best.route) }
+            if !allow.isEmpty { return .methodNotAllowed(service: service.runtime, allow: allow.sorted()) }
+            return .notFound
+        }
+        return .notFound
+    }
+
+    private static func rank(_ pattern: PathPattern) -> [Int] {
+        pattern.segments.map { segment in
+            switch segment {
+            case .literal: 2
+            case .parameter: 1
+            }
+        } + [pattern.matchesRemainder ? 0 : 3]
+    }
+
+    private static func response(for respond: RespondConfig) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(respond.body)
+        var headers = HTTPFields()
+        headers[.contentType] = respond.contentType
+        headers[.contentLength] = String(buffer.readableBytes)
+        return Response(status: .init(code: respond.status), headers: headers, body: .init(byteBuffer: buffer))
+    }
+}

@@ -1,0 +1,147 @@
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// The series of the metrics contract, created once with their help text and served in the
+/// Prometheus text format.
+///
+/// Every handle is made through this type so that one name always has one type and one help
+/// text (swift-prometheus crashes otherwise). Handles are cheap to keep; callers create them at
+/// start-up, not per request.
+///
+/// - Important: Labels carry service names, methods, status codes and fixed vocabularies only;
+///   never paths, user names or tokens.
+public final class PortcullisMetrics: Sendable {
+    /// The registry the series live in.
+    public let registry: PrometheusCollectorRegistry
+    private let process = ProcessMetrics()
+
+    /// Bucket bounds, in seconds, for every duration histogram: 50 µs to 10 s.
+    public static let durationBuckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+        .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    // MARK: Requests
+
+    /// `portcullis_requests_total{service,method,code}`.
+    public func requests(service: String, method: String, code: Int) -> Counter {
+        self.registry.makeCounter(
+            name: "portcullis_requests_total",
+            labels: [("service", service), ("method", method), ("code", String(code))],
+            help: "Requests answered, by service, method and status code."
+        )
+    }
+
+    /// `portcullis_request_duration_seconds{service}`.
+    public func requestDuration(service: String) -> DurationHistogram {
+        self.registry.makeDurationHistogram(
+            name: "portcullis_request_duration_seconds",
+            labels: [("service", service)],
+            buckets: Self.durationBuckets,
+            help: "Time from request head to response head, by service."
+        )
+    }
+
+    /// `portcullis_upstream_duration_seconds{service}`.
+    public func upstreamDuration(service: String) -> DurationHistogram {
+        self.registry.makeDurationHistogram(
+            name: "portcullis_upstream_duration_seconds",
+            labels: [("service", service)],
+            buckets: Self.durationBuckets,
+            help: "Time from sending a request upstream to its response head, by service."
+        )
+    }
+
+    // MARK: Auth
+
+    /// `portcullis_auth_decisions_total{service,auth,outcome}`.
+    public func authDecisions(service: String, auth: String, outcome: String) -> Counter {
+        self.registry.makeCounter(
+            name: "portcullis_auth_decisions_total",
+            labels: [("service", service), ("auth", auth), ("outcome", outcome)],
+            help: "Auth decisions, by service, deciding auth method and outcome."
+        )
+    }
+
+    /// `portcullis_auth_duration_seconds{auth}`.
+    public func authDuration(auth: String) -> DurationRecorder {
+        DurationRecorder(self.authDurationHistogram(auth: auth))
+    }
+
+    func authDurationHistogram(auth: String) -> DurationHistogram {
+        self.registry.makeDurationHistogram(
+            name: "portcullis_auth_duration_seconds",
+            labels: [("auth", auth)],
+            buckets: Self.durationBuckets,
+            help: "Time spent in one authenticator, by auth method."
+        )
+    }
+
+    // MARK: Caches
+
+    /// The lookup counters and the size gauge of one cache.
+    public func cache(_ name: String) -> CacheMetrics {
+        CacheMetrics(
+            hits: self.registry.makeCounter(
+                name: "portcullis_cache_lookups_total",
+                labels: [("cache", name), ("result", "hit")],
+                help: "Cache lookups, by cache and result."
+            ),
+            misses: self.registry.makeCounter(
+                name: "portcullis_cache_lookups_total",
+                labels: [("cache", name), ("result", "miss")],
+                help: "Cache lookups, by cache and result."
+            ),
+            entries: self.registry.makeGauge(
+                name: "portcullis_cache_entries",
+                labels: [("cache", name)],
+                help: "Entries currently held, by cache."
+            )
+        )
+    }
+
+    // MARK: Identity providers and tokens
+
+    /// `portcullis_idp_requests_total{kind,outcome}`.
+    public func idpRequests(kind: String, outcome: String) -> Counter {
+        self.registry.makeCounter(
+            name: "portcullis_idp_requests_total",
+            labels: [("kind", kind), ("outcome", outcome)],
+            help: "Requests to identity providers, by kind and outcome."
+        )
+    }
+
+    /// `portcullis_idp_duration_seconds{kind}`.
+    public func idpDuration(kind: String) -> DurationHistogram {
+        self.registry.makeDurationHistogram(
+            name: "portcullis_idp_duration_seconds",
+            labels: [("kind", kind)],
+            buckets: Self.durationBuckets,
+            help: "Duration of requests to identity providers, by kind."
+        )
+    }
+
+    /// `portcullis_token_refreshes_total{service,outcome}`.
+    public func tokenRefreshes(service: String, outcome: String) -> Counter {
+        self.registry.makeCounter(
+            name: "portcullis_token_refreshes_total",
+            labels: [("service", service), ("outcome", outcome)],
+            help: "Outbound token requests, by service and outcome."
+        )
+    }
+
+    // MARK: Exposition
+
+    /// The whole exposition: every registered series, then the process metrics.
+    public func exposition() -> [UInt8] {
+        var buffer = self.registry.emitToBuffer()
+        self.process.emit(into: &buffer)
+        return buffer
+    }
+}

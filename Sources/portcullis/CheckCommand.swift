@@ -1,0 +1,21 @@
+import ArgumentParser
+import PortcullisConfig
+
+/// `portcullis check --config FILE`: validates a configuration without serving it.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a configuration file; print every error as FILE:LINE: key.path: message."
+    )
+
+    @Option(name: .long, help: "The configuration file (TOML).")
+    var config: String
+
+    func run() throws {
+        let loaded = try ConfigSource.load(self.config)
+        for warning in loaded.warnings {
+            printError("\(warning.file):\(warning.line): \(warning.path): warning: \(warning.message)")
+        }
+        print("\(self.config): OK (\(loaded.services.count) services, \(loaded.users.count) users)")
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Logging
+import PortcullisConfig
+import PortcullisGateway
+import PortcullisMetrics
+import ServiceLifecycle
+import UnixSignals
+
+/// `portcullis serve [--config FILE]`: runs the gateway until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway; without --config, on the embedded quickstart configuration."
+    )
+
+    @Option(name: .long, help: "The configuration file (TOML).")
+    var config: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: self.logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "portcullis")
+        logger.info("loading configuration", metadata: ["source": "\(self.config ?? ConfigLoader.quickstartName)"])
+        let config = try ConfigSource.load(self.config)
+        for warning in config.warnings {
+            logger.warning("\(warning.description)")
+        }
+        let isQuickstart = self.config == nil
+        let gateway = Gateway(config: config, metrics: PortcullisMetrics(), logger: logger) { addresses in
+            if isQuickstart {
+                Self.printQuickstart(host: config.listener.host, addresses: addresses)
+            }
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: gateway)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger
+            ).withTimeouts(shutdown: config.listener.shutdownTimeoutSeconds)
+        )
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("gateway failed", metadata: ["error": "\(error)"])
+            throw ExitStatus.runtime
+        }
+    }
+
+    private static func printQuickstart(host: String, addresses: ListeningAddresses) {
+        let base = "http://\(host):\(addresses.gatewayPort)"
+        print(
+            """
+            Portcullis quickstart is running. Try:
+              curl -i \(base)/hello                     # 401: no credentials
+              curl -i -u bob:bob123 \(base)/hello       # 403: bob lacks the scope "hello"
+              curl -i -u alice:alice123 \(base)/hello   # 200: Hello, World!
+            """
+        )
+        if let metricsPort = addresses.metricsPort {
+            print("  curl -s http://\(host):\(metricsPort)/metrics       # Prometheus metrics")
+        }
+    }
+}
+
+extension ServiceGroupConfiguration {
+    fileprivate func withTimeouts(shutdown seconds: Double) -> ServiceGroupConfiguration {
+        var copy = self
+        copy.maximumGracefulShutdownDuration = .milliseconds(Int64(seconds * 1000))
+        copy.maximumCancellationDuration = .seconds(2)
+        return copy
+    }
+}
