@@ -16,6 +16,6 @@ struct CheckCommand: ParsableCommand {
         for warning in loaded.warnings {
             printError("\(warning.file):\(warning.line): \(warning.path): warning: \(warning.message)")
         }
-        print("\(self.config): OK (\(loaded.services.count) services, \(loaded.users.count) users)")
+        printOutput("\(self.config): OK (\(loaded.services.count) services, \(loaded.users.count) users)")
     }
 }

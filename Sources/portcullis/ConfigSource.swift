@@ -28,9 +28,23 @@ enum ConfigSource {
     }
 }
 
-/// Writes one line to standard error.
+/// Writes one line to standard error, unbuffered.
 func printError(_ line: String) {
-    var text = line
-    text.append("\n")
-    _ = text.withCString { write(2, $0, strlen($0)) }
+    writeLine(line, to: 2)
+}
+
+/// Writes one line to standard output, unbuffered, so that scripts reading a pipe see it at once.
+func printOutput(_ line: String) {
+    writeLine(line, to: 1)
+}
+
+private func writeLine(_ line: String, to descriptor: Int32) {
+    var bytes = Array(line.utf8)
+    bytes.append(UInt8(ascii: "\n"))
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written > 0 else { return }
+        offset += written
+    }
 }

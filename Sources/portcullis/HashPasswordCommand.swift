@@ -31,7 +31,7 @@ struct HashPasswordCommand: ParsableCommand {
             throw ExitStatus.invalid
         }
         do {
-            print(try PasswordHasher.hash(password, algorithm: self.algorithm, cost: self.cost))
+            printOutput(try PasswordHasher.hash(password, algorithm: self.algorithm, cost: self.cost))
         } catch {
             printError("error: \(error)")
             throw ExitStatus.invalid

@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     private static func printQuickstart(host: String, addresses: ListeningAddresses) {
         let base = "http://\(host):\(addresses.gatewayPort)"
-        print(
+        printOutput(
             """
             Portcullis quickstart is running. Try:
               curl -i \(base)/hello                     # 401: no credentials
@@ -71,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
         )
         if let metricsPort = addresses.metricsPort {
-            print("  curl -s http://\(host):\(metricsPort)/metrics       # Prometheus metrics")
+            printOutput("  curl -s http://\(host):\(metricsPort)/metrics       # Prometheus metrics")
         }
     }
 }

@@ -1,0 +1,262 @@
+import Testing
+
+@testable import PortcullisConfig
+
+/// Each invalid configuration must be refused with `FILE:LINE: key.path: message`.
+@Suite("Config diagnostics")
+struct ConfigDiagnosticsTests {
+    private func diagnostics(_ source: String) -> [String] {
+        do {
+            _ = try ConfigLoader.parse(source, file: "bad.toml")
+            return []
+        } catch {
+            return error.diagnostics.map(\.description)
+        }
+    }
+
+    private static let service = """
+        [[service]]
+        basePath = "/"
+        upstream = "http://127.0.0.1:8080"
+        """
+
+    @Test("a TOML syntax error carries its line")
+    func syntaxError() {
+        let found = self.diagnostics("[listener]\nport = \n")
+        #expect(found.count == 1)
+        #expect(found[0].hasPrefix("bad.toml:2: (document): TOML syntax error"))
+    }
+
+    @Test("unknown keys are refused at their line, at any depth")
+    func unknownKeys() {
+        let found = self.diagnostics(
+            """
+            [listener]
+            port = 1
+            colour = "blue"
+
+            [[service]]
+            basePath = "/a"
+            upstream = "http://127.0.0.1:8080"
+
+            [[service]]
+            basePath = "/b"
+            upstream = "http://127.0.0.1:8080"
+              [[service.auth]]
+              fileUserStoreConfig = { extra = 1 }
+            """
+        )
+        #expect(found.contains("bad.toml:3: listener.colour: unknown key"))
+        #expect(found.contains("bad.toml:13: service[1].auth[0].fileUserStoreConfig.extra: unknown key"))
+    }
+
+    @Test("wrong types name the expected and the found type")
+    func wrongTypes() {
+        let found = self.diagnostics(
+            """
+            [listener]
+            port = "9090"
+            shutdownTimeoutSeconds = true
+            \(Self.service)
+            hideCredentials = "yes"
+            """
+        )
+        #expect(found.contains("bad.toml:2: listener.port: must be an integer, not a string"))
+        #expect(found.contains("bad.toml:3: listener.shutdownTimeoutSeconds: must be a number of seconds, not a boolean"))
+        #expect(found.contains("bad.toml:7: service[0].hideCredentials: must be true or false, not a string"))
+    }
+
+    @Test("bad upstream URLs are refused", arguments: [
+        ("ftp://example.com", "must start with http:// or https://"),
+        ("http://", "has an invalid host"),
+        ("http://host:99999", "has an invalid port"),
+        ("http://user:pw@host", "must not carry credentials; use upstreamClient.auth"),
+        ("http://host/path?q=1", "must not carry a query or fragment"),
+    ])
+    func badURLs(url: String, message: String) {
+        let found = self.diagnostics(
+            """
+            [[service]]
+            basePath = "/"
+            upstream = "\(url)"
+            """
+        )
+        #expect(found == ["bad.toml:3: service[0].upstream: \"\(url)\" \(message)"])
+        #expect(!found.joined().contains("pw@") || url.contains("pw@"))
+    }
+
+    @Test("duplicate base paths are refused at the second")
+    func duplicateBasePaths() {
+        let found = self.diagnostics(
+            """
+            [[service]]
+            basePath = "/api"
+            upstream = "http://127.0.0.1:8080"
+
+            [[service]]
+            basePath = "/api/"
+            upstream = "http://127.0.0.1:8081"
+            """
+        )
+        #expect(found == ["bad.toml:6: service[1].basePath: duplicates the basePath of service[0]"])
+    }
+
+    @Test("missing required keys point at their table")
+    func missingRequired() {
+        let found = self.diagnostics(
+            """
+            [[ballerina.auth.users]]
+            username = "alice"
+
+            [[service]]
+            upstream = "http://127.0.0.1:8080"
+            """
+        )
+        #expect(found.contains("bad.toml:1: ballerina.auth.users[0].password: is required"))
+        #expect(found.contains("bad.toml:4: service[0].basePath: is required"))
+    }
+
+    @Test("records of later releases are refused by name, not ignored", arguments: [
+        "jwtValidatorConfig", "oauth2IntrospectionConfig", "ldapUserStoreConfig", "mtls",
+    ])
+    func notSupportedYet(record: String) {
+        let found = self.diagnostics(
+            """
+            \(Self.service)
+              [[service.auth]]
+              \(record) = { }
+            """
+        )
+        #expect(found.count == 1)
+        #expect(found[0].hasPrefix("bad.toml:5: service[0].auth[0].\(record): "))
+        #expect(found[0].hasSuffix("is recognised but not supported yet"))
+    }
+
+    @Test("listener TLS and outbound auth are refused as not supported yet")
+    func notSupportedTables() {
+        let found = self.diagnostics(
+            """
+            [listener.secureSocket]
+            key = { certFile = "a.crt", keyFile = "a.key" }
+            \(Self.service)
+              [service.upstreamClient.auth]
+              token = "abc"
+            """
+        )
+        #expect(found.contains("bad.toml:1: listener.secureSocket: HTTPS listeners are recognised but not supported yet"))
+        #expect(found.contains("bad.toml:6: service[0].upstreamClient.auth: outbound client auth is recognised but not supported yet"))
+    }
+
+    @Test("invalid stored passwords are refused without echoing them", arguments: [
+        ("$2b$03$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyzABCDE", "bcrypt cost 3 is outside 4...31"),
+        ("$2b$10$short", "not a valid bcrypt hash (expected $2a$, $2b$ or $2y$, a two-digit cost and 53 characters)"),
+        ("@sha256:abc", "@sha256 needs exactly 64 hexadecimal digits"),
+        ("@sha512:zz", "@sha512 needs exactly 128 hexadecimal digits"),
+        ("@sha384:abcd", "unsupported password format; use bcrypt, @sha256:{hex} or @sha512:{hex}"),
+    ])
+    func badPasswords(stored: String, message: String) {
+        let found = self.diagnostics(
+            """
+            [[ballerina.auth.users]]
+            username = "alice"
+            password = "\(stored)"
+            \(Self.service)
+            """
+        )
+        #expect(found == ["bad.toml:3: ballerina.auth.users[0].password: \(message)"])
+    }
+
+    @Test("auth entries need exactly one method and sensible scopes")
+    func authEntries() {
+        let found = self.diagnostics(
+            """
+            [[ballerina.auth.users]]
+            username = "alice"
+            password = "@sha256:a4f6bd1a9dd3fa4d3e6b1e4ce48dfbe2e1dd5e22a0f5ec3c1da4a0fe1b0e3f0b"
+            \(Self.service)
+              [[service.auth]]
+              scopes = ["a"]
+
+              [[service.auth]]
+              fileUserStoreConfig = {}
+              scopes = []
+
+              [[service.auth]]
+              fileUserStoreConfig = {}
+              scopes = [1]
+            """
+        )
+        #expect(found.contains { $0.hasPrefix("bad.toml:7: service[0].auth[0]: needs one of fileUserStoreConfig") })
+        #expect(found.contains("bad.toml:12: service[0].auth[1].scopes: must not be empty; remove the key to only authenticate"))
+        #expect(found.contains("bad.toml:16: service[0].auth[2].scopes[0]: must be a string, not a integer"))
+    }
+
+    @Test("a file user store entry needs users")
+    func fileStoreWithoutUsers() {
+        let found = self.diagnostics(
+            """
+            \(Self.service)
+              [[service.auth]]
+              fileUserStoreConfig = {}
+            """
+        )
+        #expect(found == ["bad.toml:5: service[0].auth[0].fileUserStoreConfig: the file user store is empty; add [[ballerina.auth.users]]"])
+    }
+
+    @Test("resources are checked: paths, methods, respond, duplicates")
+    func resources() {
+        let found = self.diagnostics(
+            """
+            [[service]]
+            basePath = "/"
+
+              [[service.resource]]
+              path = "/a/../b"
+              respond = {}
+
+              [[service.resource]]
+              path = "/x"
+              methods = ["G ET"]
+              respond = { status = 700 }
+
+              [[service.resource]]
+              path = "/y"
+
+              [[service.resource]]
+              path = "/z"
+              respond = {}
+
+              [[service.resource]]
+              path = "/z/"
+              respond = {}
+            """
+        )
+        #expect(found.contains("bad.toml:5: service[0].resource[0].path: \"/a/../b\" has an invalid segment \"..\""))
+        #expect(found.contains("bad.toml:10: service[0].resource[1].methods[0]: \"G ET\" is not an HTTP method"))
+        #expect(found.contains("bad.toml:11: service[0].resource[1].respond.status: must be an HTTP status in 200...599"))
+        #expect(found.contains("bad.toml:13: service[0].resource[2]: needs respond, since the service has no upstream"))
+        #expect(found.contains("bad.toml:21: service[0].resource[4].path: duplicates resource[3] for the same methods"))
+    }
+
+    @Test("a configuration without services is refused")
+    func noServices() {
+        #expect(self.diagnostics("[listener]\nport = 1\n") == ["bad.toml:1: (document): at least one [[service]] is required"])
+    }
+
+    @Test("every problem is reported, in line order")
+    func everyProblem() {
+        let found = self.diagnostics(
+            """
+            [listener]
+            port = 70000
+            [metrics]
+            path = "metrics"
+            \(Self.service)
+            """
+        )
+        #expect(found == [
+            "bad.toml:2: listener.port: must be a port in 0...65535",
+            "bad.toml:4: metrics.path: must be a path starting with /",
+        ])
+    }
+}
