@@ -102,7 +102,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PortcullisAuthTests",
-            dependencies: ["PortcullisAuth", "PortcullisConfig", "PortcullisMetrics"],
+            dependencies: [
+                "PortcullisAuth",
+                "PortcullisConfig",
+                "PortcullisMetrics",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,6 +10,7 @@ import Synchronization
 public final class BlockingWorkPool: Sendable {
     private let pool: NIOThreadPool
     private let queued = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
     /// The most jobs waiting or running at once.
     public let maximumQueued: Int
 
@@ -27,6 +28,11 @@ public final class BlockingWorkPool: Sendable {
         let waiting = self.queued.add(1, ordering: .relaxed).newValue
         defer { self.queued.subtract(1, ordering: .relaxed) }
         guard waiting <= self.maximumQueued else { return nil }
-        return try? await self.pool.runIfActive(work)
+        let value = try? await self.pool.runIfActive(work)
+        self.completed.add(1, ordering: .relaxed)
+        return value
     }
+
+    /// Jobs run to completion since the pool started.
+    public var completedJobs: Int { self.completed.load(ordering: .relaxed) }
 }
