@@ -1,0 +1,78 @@
+import AsyncHTTPClient
+import NIOHTTP1
+import Foundation
+import NIOCore
+import Testing
+
+/// The metrics contract (§5) on the metrics listener, checked by Prometheus' own linter.
+@Suite("Gateway metrics")
+struct GatewayMetricsTests {
+    @Test("the exposition passes promtool check metrics and counts what happened")
+    func exposition() async throws {
+        try await GatewayHarness.run(GatewayConfigs.gateway) { gateway in
+            _ = try await gateway.get("/api/x")
+            _ = try await gateway.get("/api/x", headers: [GatewayPolicyTests.basic("bob", "bob123")])
+            _ = try await gateway.get("/api/x", headers: [GatewayPolicyTests.basic("alice", "alice123")])
+            _ = try await gateway.get("/api/x", headers: [GatewayPolicyTests.basic("alice", "alice123")])
+            _ = try await gateway.get("/nowhere")
+            _ = try await gateway.get("/down/x")
+
+            let text = try await gateway.metrics()
+            let expected = [
+                #"portcullis_requests_total{service="api",method="GET",code="401"} 1"#,
+                #"portcullis_requests_total{service="api",method="GET",code="403"} 1"#,
+                #"portcullis_requests_total{service="api",method="GET",code="200"} 2"#,
+                #"portcullis_requests_total{service="unmatched",method="GET",code="404"} 1"#,
+                #"portcullis_requests_total{service="down",method="GET",code="502"} 1"#,
+                #"portcullis_auth_decisions_total{service="api",auth="basic_file",outcome="unauthenticated"} 1"#,
+                #"portcullis_auth_decisions_total{service="api",auth="basic_file",outcome="forbidden"} 1"#,
+                #"portcullis_auth_decisions_total{service="api",auth="basic_file",outcome="allowed"} 2"#,
+                #"portcullis_cache_lookups_total{cache="basic_file",result="hit"} 1"#,
+                #"portcullis_cache_lookups_total{cache="basic_file",result="miss"} 2"#,
+                #"portcullis_cache_entries{cache="basic_file"} 2.0"#,
+                #"portcullis_auth_duration_seconds_count{auth="basic_file"} 3"#,
+                #"portcullis_upstream_duration_seconds_count{service="api"} 2"#,
+                #"portcullis_request_duration_seconds_count{service="api"} 4"#,
+            ]
+            for line in expected {
+                #expect(text.contains(line + "\n"), "missing: \(line)")
+            }
+            for name in ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"] {
+                #expect(text.contains("\n\(name) "), "missing: \(name)")
+            }
+            // Labels never carry user names or paths.
+            #expect(!text.contains("alice") && !text.contains("bob"))
+            #expect(!text.contains("/api/x") && !text.contains("nowhere"))
+
+            let (status, output) = try Self.promtool(text)
+            #expect(status == 0, "promtool: \(output)")
+        }
+    }
+
+    @Test("the metrics listener answers only its path")
+    func otherPaths() async throws {
+        try await GatewayHarness.run(GatewayConfigs.gateway) { gateway in
+            let port = try #require(gateway.metricsPort)
+            let response = try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/other"), timeout: .seconds(5))
+            #expect(response.status.code == 404)
+        }
+    }
+
+    /// Runs `promtool check metrics` (Debian package `prometheus`) on `text`.
+    static func promtool(_ text: String) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["promtool", "check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let result = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: result, as: UTF8.self))
+    }
+}

@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import PortcullisConfig
+import PortcullisGateway
+import PortcullisMetrics
+import ServiceLifecycle
+import Testing
+
+/// Runs a real gateway and a real upstream on loopback for the duration of a test.
+enum GatewayHarness {
+    /// A client that never follows redirects, so tests see exactly what the gateway sent.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "portcullis-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    struct Context: Sendable {
+        let gatewayPort: Int
+        let metricsPort: Int?
+        let upstreamPort: Int
+        let upstream: TestUpstream
+        /// Starts the gateway's graceful shutdown (as SIGTERM would).
+        let shutdown: @Sendable () async -> Void
+
+        var base: String { "http://127.0.0.1:\(self.gatewayPort)" }
+
+        func get(_ path: String, headers: [(String, String)] = [], method: HTTPMethod = .GET, body: [UInt8]? = nil) async throws -> TestResponse {
+            var request = HTTPClientRequest(url: self.base + path)
+            request.method = method
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let body { request.body = .bytes(body) }
+            return try await TestResponse(GatewayHarness.client.execute(request, timeout: .seconds(30)))
+        }
+
+        /// Sends a request and records an issue unless the status is `status`.
+        func expect(
+            _ status: Int,
+            _ path: String,
+            headers: [(String, String)] = [],
+            method: HTTPMethod = .GET,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws {
+            let response = try await self.get(path, headers: headers, method: method)
+            #expect(response.status == status, "\(method) \(path)", sourceLocation: sourceLocation)
+        }
+
+        func metrics() async throws -> String {
+            let port = try #require(self.metricsPort)
+            let response = try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+            return String(buffer: try await response.body.collect(upTo: 16 << 20))
+        }
+    }
+
+    /// Starts an upstream, then a gateway whose config is `toml` with `UPSTREAM` replaced by the
+    /// upstream's origin, runs `body`, and shuts both down gracefully.
+    static func run(
+        _ toml: String,
+        metrics: PortcullisMetrics = PortcullisMetrics(),
+        _ body: @Sendable (Context) async throws -> Void
+    ) async throws {
+        let upstream = TestUpstream()
+        let (upstreamPorts, upstreamPortSink) = AsyncStream.makeStream(of: Int.self)
+        let upstreamApp = upstream.makeApplication { upstreamPortSink.yield($0) }
+        let upstreamGroup = ServiceGroup(services: [upstreamApp], logger: Self.quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await upstreamGroup.run() }
+            var portIterator = upstreamPorts.makeAsyncIterator()
+            let upstreamPort = try #require(await portIterator.next())
+            let config = try ConfigLoader.parse(
+                toml.replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:\(upstreamPort)")
+                    .replacingOccurrences(of: "DOWN", with: "http://127.0.0.1:\(try Self.closedPort())"),
+                file: "test.toml"
+            )
+            let (listening, listeningSink) = AsyncStream.makeStream(of: ListeningAddresses.self)
+            let gateway = Gateway(config: config, metrics: metrics, logger: Self.quietLogger) { listeningSink.yield($0) }
+            let gatewayGroup = ServiceGroup(services: [gateway], logger: Self.quietLogger)
+            tasks.addTask { try await gatewayGroup.run() }
+            var listeningIterator = listening.makeAsyncIterator()
+            let addresses = try #require(await listeningIterator.next())
+            let context = Context(
+                gatewayPort: addresses.gatewayPort,
+                metricsPort: addresses.metricsPort,
+                upstreamPort: upstreamPort,
+                upstream: upstream,
+                shutdown: { await gatewayGroup.triggerGracefulShutdown() }
+            )
+            do {
+                try await body(context)
+            } catch {
+                await upstream.gate.open()
+                await gatewayGroup.triggerGracefulShutdown()
+                await upstreamGroup.triggerGracefulShutdown()
+                throw error
+            }
+            await upstream.gate.open()
+            await gatewayGroup.triggerGracefulShutdown()
+            await upstreamGroup.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// A loopback port nothing listens on (bound, then closed).
+    static func closedPort() throws -> Int {
+        try ServerBootstrapShim.bindAndClose()
+    }
+}
+
+/// A response with its body collected.
+struct TestResponse: Sendable {
+    let status: Int
+    let headers: HTTPHeaders
+    let body: [UInt8]
+
+    init(_ response: HTTPClientResponse) async throws {
+        self.status = Int(response.status.code)
+        self.headers = response.headers
+        self.body = Array(buffer: try await response.body.collect(upTo: 64 << 20))
+    }
+
+    var text: String { String(decoding: self.body, as: UTF8.self) }
+
+    func echoed() throws -> EchoedRequest {
+        try JSONDecoder().decode(EchoedRequest.self, from: Data(self.body))
+    }
+}
