@@ -113,6 +113,8 @@ let package = Package(
         .testTarget(
             name: "PortcullisGatewayTests",
             dependencies: [
+                // The command-line tests run the built executable.
+                "portcullis",
                 "PortcullisGateway",
                 "PortcullisConfig",
                 "PortcullisMetrics",
@@ -120,6 +122,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

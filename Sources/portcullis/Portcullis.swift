@@ -9,6 +9,26 @@ struct Portcullis: AsyncParsableCommand {
         subcommands: [ServeCommand.self, CheckCommand.self, HashPasswordCommand.self],
         defaultSubcommand: nil
     )
+
+    /// Runs the command, mapping usage errors to exit code 1 (the contract's "invalid input")
+    /// instead of ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printError(fullMessage(for: error))
+                self.exit(withError: ExitStatus.invalid)
+            }
+            self.exit(withError: error)
+        }
+    }
 }
 
 /// Exit codes of the contract (§2).

@@ -1,0 +1,157 @@
+import AsyncHTTPClient
+import Foundation
+import NIOFoundationCompat
+import Logging
+import NIOCore
+import NIOHTTP1
+import PortcullisAuth
+import PortcullisConfig
+import ServiceLifecycle
+import Testing
+
+/// The command line of contract §2, run as a separate process.
+@Suite("Command line")
+struct CommandLineTests {
+    @Test("check accepts a valid config with exit 0")
+    func checkValid() throws {
+        let file = try CommandRunner.temporaryFile(GatewayConfigs.gateway.replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:1").replacingOccurrences(of: "DOWN", with: "http://127.0.0.1:2"))
+        let result = try CommandRunner.run(["check", "--config", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("\(file): OK"))
+    }
+
+    @Test("check prints every error as FILE:LINE: key.path: message and exits 1")
+    func checkInvalid() throws {
+        let file = try CommandRunner.temporaryFile(
+            """
+            [listener]
+            port = "x"
+
+            [[service]]
+            basePath = "/a"
+            upstream = "ftp://x"
+            colour = 1
+            """
+        )
+        let result = try CommandRunner.run(["check", "--config", file])
+        #expect(result.status == 1)
+        #expect(result.stderr == """
+            \(file):2: listener.port: must be an integer, not a string
+            \(file):6: service[0].upstream: "ftp://x" must start with http:// or https://
+            \(file):7: service[0].colour: unknown key
+
+            """)
+    }
+
+    @Test("check exits 2 for an unreadable file and 1 without --config")
+    func checkFailures() throws {
+        let missing = try CommandRunner.run(["check", "--config", "/nonexistent/p.toml"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/p.toml: cannot be read"))
+        #expect(try CommandRunner.run(["check"]).status == 1)
+    }
+
+    @Test("hash-password prints stored forms that verify", arguments: PasswordHasher.Algorithm.allCases)
+    func hashPassword(algorithm: PasswordHasher.Algorithm) throws {
+        let result = try CommandRunner.run(["hash-password", "--algorithm", algorithm.rawValue, "--cost", "4"], input: "s3cret\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let stored = try StoredPassword.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).get()
+        #expect(PasswordVerifier.verify(Array("s3cret".utf8), against: stored))
+        #expect(!PasswordVerifier.verify(Array("s3cret\n".utf8), against: stored))
+        #expect(!result.stdout.contains("s3cret"))
+    }
+
+    @Test("hash-password refuses an empty password and a bad cost with exit 1")
+    func hashPasswordInvalid() throws {
+        #expect(try CommandRunner.run(["hash-password"], input: "\n").status == 1)
+        #expect(try CommandRunner.run(["hash-password", "--cost", "3"], input: "x\n").status == 1)
+        #expect(try CommandRunner.run(["hash-password", "--algorithm", "md5"], input: "x\n").status == 1)
+    }
+
+    @Test("serve refuses an invalid config with exit 1 and the diagnostics")
+    func serveInvalid() throws {
+        let file = try CommandRunner.temporaryFile("[listener]\nport = -1\n")
+        let result = try CommandRunner.run(["serve", "--config", file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(file):2: listener.port: must be a port in 0...65535"))
+    }
+
+    @Test("serve exits 2 when its port is in use")
+    func portInUse() async throws {
+        let config = """
+            [listener]
+            port = 0
+            \(GatewayConfigs.users)
+            [[service]]
+            basePath = "/"
+            upstream = "http://127.0.0.1:1"
+            """
+        let first = try ServeProcess(arguments: ["serve", "--config", try CommandRunner.temporaryFile(config)])
+        let line = try #require(await first.waitForLine(containing: "gateway listening"))
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.prefix(while: \.isNumber)) })
+        let second = try CommandRunner.run([
+            "serve", "--config", try CommandRunner.temporaryFile(config.replacingOccurrences(of: "port = 0", with: "port = \(port)")),
+        ])
+        #expect(second.status == 2)
+        first.signal(SIGTERM)
+        #expect(await first.waitForExit() == 0)
+    }
+
+    @Test("SIGTERM drains the in-flight request, then serve exits 0")
+    func gracefulShutdown() async throws {
+        let upstream = TestUpstream()
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let upstreamGroup = ServiceGroup(services: [upstream.makeApplication { portSink.yield($0) }], logger: GatewayHarness.quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await upstreamGroup.run() }
+            var iterator = ports.makeAsyncIterator()
+            let upstreamPort = try #require(await iterator.next())
+            let config = """
+                [listener]
+                port = 0
+                shutdownTimeoutSeconds = 20
+                [[service]]
+                basePath = "/"
+                upstream = "http://127.0.0.1:\(upstreamPort)"
+                """
+            let serve = try ServeProcess(arguments: ["serve", "--config", try CommandRunner.temporaryFile(config)])
+            let line = try #require(await serve.waitForLine(containing: "gateway listening"))
+            let port = try #require(line.split(separator: ":").last.flatMap { Int($0.prefix(while: \.isNumber)) })
+
+            async let inFlight = GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/hold/drain"), timeout: .seconds(30))
+            await upstream.gate.waitForArrivals(1)
+            serve.signal(SIGTERM)
+            #expect(await serve.waitForLine(containing: "graceful shutdown") != nil)
+            await upstream.gate.open()
+            let response = try await inFlight
+            #expect(response.status.code == 200)
+            let body = try await response.body.collect(upTo: 1 << 20)
+            #expect(try JSONDecoder().decode(EchoedRequest.self, from: Data(buffer: body)).target == "/hold/drain")
+            #expect(await serve.waitForExit() == 0)
+            await upstreamGroup.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test("serve without --config runs the quickstart: 401, 403, 200")
+    func quickstart() async throws {
+        let serve = try ServeProcess(arguments: ["serve"])
+        guard await serve.waitForLine(containing: "gateway listening") != nil else {
+            Issue.record("the quickstart did not start (is port 9090 in use?)")
+            return
+        }
+        let base = "http://127.0.0.1:9090/hello"
+        func status(_ credentials: String?) async throws -> UInt {
+            var request = HTTPClientRequest(url: base)
+            if let credentials {
+                request.headers.add(name: "Authorization", value: "Basic " + Array(credentials.utf8).base64())
+            }
+            return try await GatewayHarness.client.execute(request, timeout: .seconds(10)).status.code
+        }
+        #expect(try await status(nil) == 401)
+        #expect(try await status("bob:bob123") == 403)
+        #expect(try await status("alice:alice123") == 200)
+        serve.signal(SIGINT)
+        #expect(await serve.waitForExit() == 0)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Runs the built `portcullis` executable, as users and scripts do.
+struct CommandRunner {
+    /// The executable beside the test bundle (`swift build` puts both in one folder), unless
+    /// `PORTCULLIS_BIN` names another.
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["PORTCULLIS_BIN"] {
+            return URL(fileURLWithPath: path)
+        }
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = testBinary.deletingLastPathComponent()
+        // On Linux the runner is .build/<triple>/debug/<name>.xctest; on macOS it sits inside a bundle.
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("portcullis").path), folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("portcullis")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs to completion with `input` on standard input.
+    static func run(_ arguments: [String], input: String = "") throws -> Result {
+        let process = Process()
+        process.executableURL = self.executable
+        process.arguments = arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Writes `text` to a new temporary file and returns its path.
+    static func temporaryFile(_ text: String, name: String = "portcullis.toml") throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(name)
+        try Data(text.utf8).write(to: file)
+        return file.path
+    }
+}
+
+/// A `portcullis serve` process whose log is read line by line.
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    private let stderr = Pipe()
+    private let lines: AsyncStream<String>
+
+    init(arguments: [String]) throws {
+        self.process.executableURL = CommandRunner.executable
+        self.process.arguments = arguments
+        self.process.standardOutput = FileHandle.nullDevice
+        self.process.standardError = self.stderr
+        let (lines, sink) = AsyncStream.makeStream(of: String.self)
+        self.lines = lines
+        let handle = self.stderr.fileHandleForReading
+        Thread.detachNewThread {
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    sink.yield(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    pending = Data(pending[(newline + 1)...])
+                }
+            }
+            sink.finish()
+        }
+        try self.process.run()
+    }
+
+    /// Reads the log until a line contains `marker`; returns that line, or `nil` at end of output.
+    func waitForLine(containing marker: String) async -> String? {
+        for await line in self.lines where line.contains(marker) {
+            return line
+        }
+        return nil
+    }
+
+    func signal(_ signal: Int32) {
+        kill(self.process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit and returns its status.
+    func waitForExit() async -> Int32 {
+        let process = self.process
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }
+        }
+    }
+}
