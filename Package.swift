@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "PortcullisAuth", targets: ["PortcullisAuth"]),
         /// Typed, validated configuration read from TOML.
         .library(name: "PortcullisConfig", targets: ["PortcullisConfig"]),
+        /// The metric series of the contract and their Prometheus exposition.
+        .library(name: "PortcullisMetrics", targets: ["PortcullisMetrics"]),
         /// The gateway: route table, request handler, proxy and metrics endpoint.
         .library(name: "PortcullisGateway", targets: ["PortcullisGateway"]),
     ],

@@ -56,8 +56,9 @@ struct FileUserStoreTests {
         let pool = BlockingWorkPool(threads: 1, maximumQueued: 8)
         let metrics = PortcullisMetrics()
         let store = FileUserStore(users: try Self.users(), metrics: metrics, pool: pool)
+        let alice = Principal(subject: "alice", scopes: ["hello"], method: .basicFile)
         for _ in 0..<5 {
-            #expect(await store.authenticate(Self.request("alice", "alice123")) != .unauthenticated(.init(.wrongPassword, "")))
+            #expect(await store.authenticate(Self.request("alice", "alice123")) == .authenticated(alice))
         }
         #expect(pool.completedJobs == 1)
         #expect(store.cachedCredentialCount == 1)

@@ -184,8 +184,13 @@ struct ConfigDiagnosticsTests {
               [[service.auth]]
               fileUserStoreConfig = {}
               scopes = [1]
+
+              [[service.auth]]
+              fileUserStoreConfig = {}
+              scopes = ["ok", "a b"]
             """
         )
+        #expect(found.contains("bad.toml:20: service[0].auth[3].scopes[1]: must be a non-empty scope token (printable ASCII, no spaces, quotes or backslashes)"))
         #expect(found.contains { $0.hasPrefix("bad.toml:7: service[0].auth[0]: needs one of fileUserStoreConfig") })
         #expect(found.contains("bad.toml:12: service[0].auth[1].scopes: must not be empty; remove the key to only authenticate"))
         #expect(found.contains("bad.toml:16: service[0].auth[2].scopes[0]: must be a string, not a integer"))

@@ -171,6 +171,8 @@ struct ConfigValidator {
         let name = self.string(fields, "name", at: path)
         if let name, name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
             self.error(path.appending("name"), "must be 1 to 64 printable ASCII characters")
+        } else if name == ServiceConfig.unmatchedName {
+            self.error(path.appending("name"), "\"\(ServiceConfig.unmatchedName)\" is reserved for requests no service owns")
         }
         var upstream: UpstreamURL?
         if let text = self.string(fields, "upstream", at: path) {
@@ -385,14 +387,19 @@ struct ConfigValidator {
             self.error(scopesPath, "must be a string or an array of strings, not a \(node.typeName)")
             return nil
         }
-        if let index = scopes.firstIndex(where: { $0.isEmpty || $0.contains(where: \.isWhitespace) }) {
-            self.error(scopesPath, "scope \(index) must be non-empty and without spaces")
+        if let index = scopes.firstIndex(where: { !Self.isScopeToken($0) }) {
+            self.error(scopesPath.appending(index: index), "must be a non-empty scope token (printable ASCII, no spaces, quotes or backslashes)")
         }
         if scopes.isEmpty && !allowEmpty {
             self.error(scopesPath, "must not be empty; remove the key to only authenticate")
             return nil
         }
         return scopes
+    }
+
+    /// RFC 6749 §3.3 `scope-token`: %x21 / %x23-5B / %x5D-7E, so scopes fit in a challenge header.
+    static func isScopeToken(_ scope: String) -> Bool {
+        !scope.isEmpty && scope.utf8.allSatisfy { $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }
     }
 
     // MARK: Typed field access

@@ -1,5 +1,8 @@
 /// One `[[service]]`: a base path, the auth that guards it, and where its requests go.
 public struct ServiceConfig: Sendable, Equatable {
+    /// The `service` metric label of requests no service owns; reserved as a service name.
+    public static let unmatchedName = "unmatched"
+
     /// The name used in logs and metric labels; defaults to the base path.
     public var name: String
     /// The path prefix this service owns; the longest matching prefix wins.

@@ -38,9 +38,8 @@ public struct Gateway: Service {
     public func run() async throws {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let engine = AuthEngine(config: self.config, metrics: self.metrics)
-        if let store = engine.fileUserStore {
+        if engine.fileUserStore != nil {
             self.logger.info("file user store ready", metadata: ["users": "\(self.config.users.count)"])
-            _ = store
         }
         let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics)
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
@@ -52,7 +51,7 @@ public struct Gateway: Service {
             responder: GatewayResponder(
                 routes: routes,
                 proxy: proxy,
-                unmatched: ServiceMetrics(service: "unmatched", metrics: self.metrics)
+                unmatched: ServiceMetrics(service: ServiceConfig.unmatchedName, metrics: self.metrics)
             ),
             configuration: .init(address: .hostname(self.config.listener.host, port: self.config.listener.port), serverName: nil),
             onServerRunning: { channel in

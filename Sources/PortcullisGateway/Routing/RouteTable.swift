@@ -17,7 +17,7 @@ enum RouteMatch: Sendable {
 /// A service without resources owns every path below its base path. A service with resources
 /// owns exactly those resources: other paths are `404`, other methods `405`. Among resources
 /// matching one path, literal segments beat `{param}` segments, which beat a trailing `/**`.
-struct RouteTable: Sendable {
+@_spi(Benchmarks) public struct RouteTable: Sendable {
     private struct CompiledResource: Sendable {
         let methods: Set<String>?
         let pattern: PathPattern
@@ -51,7 +51,7 @@ struct RouteTable: Sendable {
 
     private let services: [CompiledService]
 
-    init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics) {
+    @_spi(Benchmarks) public init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics) {
         var services: [CompiledService] = []
         for service in config.services {
             let runtime = ServiceRuntime(name: service.name, metrics: ServiceMetrics(service: service.name, metrics: metrics))
@@ -123,6 +123,13 @@ struct RouteTable: Sendable {
             return .notFound
         }
         return .notFound
+    }
+
+    /// `true` when a route owns `target` for `method`: the routing work of one request, for benchmarks.
+    @_spi(Benchmarks) public func routes(method: String, target: String) -> Bool {
+        guard let path = try? RequestPath(target: target) else { return false }
+        if case .route = self.match(method: method, path: path) { return true }
+        return false
     }
 
     private static func rank(_ pattern: PathPattern) -> [Int] {

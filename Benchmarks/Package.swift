@@ -1,0 +1,28 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// The benchmark harness is its own package (as swift-nio does it) so that users of Portcullis never
+// pull it in. Run from this folder: `swift package benchmark` (add `--filter` to pick suites).
+let package = Package(
+    name: "PortcullisBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "portcullis", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "AuthHotPath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PortcullisAuth", package: "portcullis"),
+                .product(name: "PortcullisConfig", package: "portcullis"),
+                .product(name: "PortcullisGateway", package: "portcullis"),
+            ],
+            path: "Benchmarks/AuthHotPath",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        )
+    ]
+)

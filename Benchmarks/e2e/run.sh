@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# End-to-end load comparison on loopback: a release build of Portcullis against nginx, same machine,
+# same run, same backend. Prints req/s, p50, p99 and the Portcullis/nginx ratio per scenario.
+#
+#   bash Benchmarks/e2e/run.sh                 # 5 s per run, 64 connections, 1 wrk thread
+#   DURATION=10s CONNECTIONS=128 bash Benchmarks/e2e/run.sh
+#
+# Scenarios (gateway vs nginx):
+#   proxy, no auth          /open/     vs  nginx proxy_pass
+#   Basic + proxy (SHA)     /basic/    vs  nginx auth_basic ({SHA} file) + proxy_pass
+#   Basic + proxy (bcrypt)  /basic/    vs  nginx auth_basic (bcrypt cost 10) + proxy_pass
+#   Basic + answer here     /hello     vs  nginx auth_basic ({SHA}) + a static file
+#   401 (no credentials)    /basic/    vs  nginx auth_basic 401
+# The gateway's Basic user is bcrypt cost 10: with its credential cache only the first request pays.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+DURATION=${DURATION:-5s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-1}
+WORKERS=${WORKERS:-$(nproc)}   # nginx workers = the gateway's event-loop threads (one per core)
+
+need=()
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+if ((${#need[@]})); then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
+fi
+
+echo "==> building the gateway (release)"
+swift build -c release --product portcullis >/dev/null
+gateway_bin="$root/.build/release/portcullis"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; GATEWAY=18090
+
+htpasswd -bcs "$work/sha.htpasswd" alice alice123 >/dev/null 2>&1
+htpasswd -bcB -C 10 "$work/bcrypt.htpasswd" alice alice123 >/dev/null 2>&1
+printf 'Hello, World!' > "$work/hello.txt"
+mkdir -p "$work/logs"
+
+cat > "$work/nginx.conf" <<NGINX
+worker_processes $WORKERS;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    upstream backend { server 127.0.0.1:$BACKEND; keepalive 256; }
+    server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } }
+    server {
+        listen 127.0.0.1:$NGX_PROXY;
+        location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }
+    server {
+        listen 127.0.0.1:$NGX_SHA;
+        location / { auth_basic "portcullis"; auth_basic_user_file $work/sha.htpasswd;
+                     proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }
+    server {
+        listen 127.0.0.1:$NGX_BCRYPT;
+        location / { auth_basic "portcullis"; auth_basic_user_file $work/bcrypt.htpasswd;
+                     proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }
+    server {
+        listen 127.0.0.1:$NGX_HELLO;
+        location / { auth_basic "portcullis"; auth_basic_user_file $work/sha.htpasswd;
+                     default_type text/plain; alias $work/hello.txt; }
+    }
+}
+NGINX
+nginx -c "$work/nginx.conf" -p "$work"
+
+cat > "$work/gateway.toml" <<TOML
+[listener]
+port = $GATEWAY
+[[ballerina.auth.users]]
+username = "alice"
+password = "$(cut -d: -f2 "$work/bcrypt.htpasswd")"
+scopes = ["hello"]
+[[service]]
+name = "open"
+basePath = "/open"
+upstream = "http://127.0.0.1:$BACKEND"
+[[service]]
+name = "basic"
+basePath = "/basic"
+upstream = "http://127.0.0.1:$BACKEND"
+  [[service.auth]]
+  fileUserStoreConfig = {}
+  scopes = ["hello"]
+[[service]]
+name = "hello"
+basePath = "/hello"
+  [[service.auth]]
+  fileUserStoreConfig = {}
+  scopes = ["hello"]
+  [[service.resource]]
+  path = "/"
+  respond = { status = 200, body = "Hello, World!" }
+TOML
+"$gateway_bin" serve --config "$work/gateway.toml" --log-level warning &
+pids+=($!)
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY/open/" && break; sleep 0.1; done
+
+auth="Authorization: Basic $(printf 'alice:alice123' | base64)"
+
+# run URL [header] -> "rps p50 p99"
+run() {
+    local url=$1; shift
+    local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
+    [ $# -gt 0 ] && args+=(-H "$1")
+    wrk "${args[@]}" "$url" > "$work/wrk.out" 2>&1
+    local rps p50 p99 non2xx
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+    p50=$(awk '$1=="50%" {print $2}' "$work/wrk.out")
+    p99=$(awk '$1=="99%" {print $2}' "$work/wrk.out")
+    echo "$rps $p50 $p99"
+}
+
+row() {  # name gateway-url nginx-url [header]
+    local name=$1 gw=$2 ngx=$3; shift 3
+    curl -s -o /dev/null "$gw" ${1:+-H "$1"}; curl -s -o /dev/null "$ngx" ${1:+-H "$1"}   # warm caches and pools
+    read -r g_rps g_p50 g_p99 <<<"$(run "$gw" "$@")"
+    read -r n_rps n_p50 n_p99 <<<"$(run "$ngx" "$@")"
+    printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' "$name" "$g_rps" "$g_p50" "$g_p99" "$n_rps" "$n_p50" "$n_p99" \
+        "$(awk -v a="$g_rps" -v b="$n_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+}
+
+echo "==> $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; nginx workers $WORKERS"
+printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' scenario "gw req/s" "gw p50" "gw p99" "nginx r/s" "ngx p50" "ngx p99" ratio
+printf '|%s|\n' "----------------------------|------------|----------|----------|------------|----------|----------|--------"
+row "proxy, no auth" "http://127.0.0.1:$GATEWAY/open/" "http://127.0.0.1:$NGX_PROXY/"
+row "Basic + proxy vs {SHA}" "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/" "$auth"
+row "Basic + proxy vs bcrypt" "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_BCRYPT/" "$auth"
+row "Basic + answer here" "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0.1:$NGX_HELLO/" "$auth"
+row "401, no credentials" "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/"
+
+# The targets of the foundation issue, each a ratio of two runs made just now, one after the other.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+read -r basic_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/basic/" "$auth")"
+read -r ngx_proxy_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_PROXY/")"
+read -r ngx_bcrypt_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_BCRYPT/" "$auth")"
+read -r unauth_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/basic/")"
+echo
+echo "targets (ratios from back-to-back runs):"
+echo "  gateway Basic+proxy / nginx proxy without auth : $(ratio "$basic_rps" "$ngx_proxy_rps")  (target >= 0.9;  $basic_rps vs $ngx_proxy_rps req/s)"
+echo "  gateway Basic+proxy / nginx auth_basic bcrypt  : $(ratio "$basic_rps" "$ngx_bcrypt_rps")  (target >= 100; $basic_rps vs $ngx_bcrypt_rps req/s)"
+echo "  gateway 401 path / gateway Basic+proxy 200     : $(ratio "$unauth_rps" "$basic_rps")  (target >= 1.5;  $unauth_rps vs $basic_rps req/s)"
