@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "PortcullisAuth", targets: ["PortcullisAuth"]),
         /// Typed, validated configuration read from TOML.
         .library(name: "PortcullisConfig", targets: ["PortcullisConfig"]),
+        /// A Hummingbird middleware that enforces an `auth` array on a Swift service.
+        .library(name: "PortcullisHummingbird", targets: ["PortcullisHummingbird"]),
         /// The metric series of the contract and their Prometheus exposition.
         .library(name: "PortcullisMetrics", targets: ["PortcullisMetrics"]),
         /// The gateway: route table, request handler, proxy and metrics endpoint.
@@ -68,9 +70,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PortcullisHummingbird",
+            dependencies: [
+                "PortcullisAuth",
+                "PortcullisMetrics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PortcullisGateway",
             dependencies: [
                 "PortcullisConfig",
+                "PortcullisHummingbird",
                 "PortcullisAuth",
                 "PortcullisMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -113,15 +127,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PortcullisHummingbirdTests",
+            dependencies: [
+                "PortcullisHummingbird",
+                "PortcullisAuth",
+                "PortcullisConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PortcullisGatewayTests",
             dependencies: [
                 // The command-line tests run the built executable.
                 "portcullis",
                 "PortcullisGateway",
+                "PortcullisAuth",
                 "PortcullisConfig",
                 "PortcullisMetrics",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -47,9 +47,20 @@ public enum PresentedCredential: Sendable, Hashable {
     }
 
     private static func knownScheme(_ name: Substring) -> CredentialScheme? {
-        if name.utf8.count == 5, name.lowercased() == "basic" { return .basic }
-        if name.utf8.count == 6, name.lowercased() == "bearer" { return .bearer }
+        if Self.equalsIgnoringASCIICase(name.utf8, "basic") { return .basic }
+        if Self.equalsIgnoringASCIICase(name.utf8, "bearer") { return .bearer }
         return nil
+    }
+
+    /// Compares with a lower-case ASCII literal without allocating (RFC 7235: schemes are case-insensitive).
+    private static func equalsIgnoringASCIICase(_ bytes: Substring.UTF8View, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        return lowercase.withUTF8Buffer { expected in
+            zip(bytes, expected).allSatisfy { byte, wanted in
+                let folded = (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
+                return folded == wanted
+            }
+        }
     }
 
     private static func isB64Token(_ token: Substring) -> Bool {

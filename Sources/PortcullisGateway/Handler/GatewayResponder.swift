@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PortcullisAuth
+import PortcullisHummingbird
 import PortcullisMetrics
 
 /// The request path: accept → route → auth policy → respond or proxy, on an immutable route table.
@@ -58,19 +59,11 @@ struct GatewayResponder: HTTPResponder {
             let authRequest = AuthRequest(authorization: request.headers[.authorization])
             let decision = await route.policy.evaluate(authRequest)
             service.recordDecision(auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
-            switch decision.outcome {
-            case .allowed:
-                principal = decision.principal
-            case .unauthenticated:
+            if let rejection = decision.rejection {
                 Self.log(decision, service: route.service.name, logger: context.logger)
-                return (GatewayResponses.challenge(.unauthorized, challenges: decision.challenges), service)
-            case .forbidden:
-                Self.log(decision, service: route.service.name, logger: context.logger)
-                return (GatewayResponses.challenge(.forbidden, challenges: decision.challenges), service)
-            case .unavailable:
-                Self.log(decision, service: route.service.name, logger: context.logger)
-                return (GatewayResponses.empty(.serviceUnavailable, headers: [.retryAfter: GatewayResponses.retryAfterSeconds]), service)
+                return (rejection, service)
             }
+            principal = decision.principal
         }
 
         switch route.action {

@@ -43,7 +43,8 @@ public struct Gateway: Service {
         }
         let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics)
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
-        let proxy = UpstreamProxy(eventLoopGroup: eventLoopGroup)
+        let longestTimeout = self.config.services.map(\.upstreamClient.timeoutSeconds).max() ?? 30
+        let proxy = UpstreamProxy(eventLoopGroup: eventLoopGroup, readTimeout: .milliseconds(Int64(longestTimeout * 1000)))
         let reporter = ListeningReporter(expectsMetrics: self.config.metrics != nil, report: self.onListening)
         let logger = self.logger
 

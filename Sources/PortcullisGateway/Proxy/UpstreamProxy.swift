@@ -17,11 +17,13 @@ final class UpstreamProxy: Sendable {
 
     let client: HTTPClient
 
-    init(eventLoopGroup: any EventLoopGroup) {
+    /// - Parameter readTimeout: the longest pause allowed while a response body streams; the
+    ///   per-service `timeoutSeconds` bounds the wait for the response head.
+    init(eventLoopGroup: any EventLoopGroup, readTimeout: TimeAmount) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
-        configuration.timeout = .init(connect: .seconds(5))
+        configuration.timeout = .init(connect: .seconds(5), read: readTimeout)
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: Self.connectionsPerHost
@@ -40,6 +42,8 @@ final class UpstreamProxy: Sendable {
     }
 
     /// Sends `request` to `target` and returns the upstream's response, body still streaming.
+    ///
+    /// `target.timeout` bounds the time until the response head arrives (`504` after it).
     func forward(
         _ request: Request,
         to target: UpstreamTarget,
