@@ -122,6 +122,7 @@ let package = Package(
                 "PortcullisAuth",
                 "PortcullisConfig",
                 "PortcullisMetrics",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "portcullis", path: "../"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -15,9 +16,11 @@ let package = Package(
             name: "AuthHotPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PortcullisAuth", package: "portcullis"),
                 .product(name: "PortcullisConfig", package: "portcullis"),
                 .product(name: "PortcullisGateway", package: "portcullis"),
+                .product(name: "PortcullisMetrics", package: "portcullis"),
             ],
             path: "Benchmarks/AuthHotPath",
             plugins: [

@@ -1,4 +1,5 @@
 import Benchmark
+import Crypto
 import PortcullisAuth
 import PortcullisConfig
 @_spi(Benchmarks) import PortcullisGateway
@@ -36,6 +37,30 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Auth.401.malformedHeader") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(await policy.evaluate(AuthRequest(authorization: "Basic !!not-base64!!")))
+        }
+    }
+
+    // The two parts of a cache hit that do not depend on the cache: parsing the header and
+    // deriving the keyed hash.
+    Benchmark("Credential.parse.basic") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(AuthRequest(authorization: Fixtures.alice))
+        }
+    }
+
+    let deriver = CacheKeyDeriver()
+    let secret = Array("alice:alice123".utf8)
+    Benchmark("CacheKey.derive") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(deriver.key(for: secret))
+        }
+    }
+
+    // The baseline CacheKeyDeriver is measured against: swift-crypto's one-shot HMAC.
+    let hmacKey = SymmetricKey(size: .bits256)
+    Benchmark("CacheKey.derive.libraryHMAC") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(HMAC<SHA256>.authenticationCode(for: secret, using: hmacKey))
         }
     }
 

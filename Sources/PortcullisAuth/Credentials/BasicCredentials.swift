@@ -22,13 +22,21 @@ public struct BasicCredentials: Sendable, Hashable, CustomStringConvertible {
         } catch {
             return .failure(AuthFailure(.malformedCredentials, "Basic credentials are not valid Base64"))
         }
-        guard String(validating: decoded, as: UTF8.self) != nil else {
+        guard Self.isValidUTF8(decoded) else {
             return .failure(AuthFailure(.malformedCredentials, "Basic credentials are not valid UTF-8"))
         }
         guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon < decoded.count - 1 else {
             return .failure(AuthFailure(.malformedCredentials, "Basic credentials are not in the form user:password"))
         }
         return .success(BasicCredentials(decoded: decoded, colon: colon))
+    }
+
+    /// Validates in place where `UTF8Span` exists; `String(validating:)` allocates a String only to drop it.
+    private static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        if #available(macOS 26, *) {
+            return (try? UTF8Span(validating: bytes.span)) != nil
+        }
+        return String(validating: bytes, as: UTF8.self) != nil
     }
 
     public init(username: String, password: String) {

@@ -11,19 +11,27 @@ public enum PresentedCredential: Sendable, Hashable {
     public static let maximumLength = 8192
 
     /// Parses one `Authorization` header value. The scheme is case-insensitive (RFC 7235).
+    ///
+    /// Works on UTF-8 code units throughout: `Character` iteration (grapheme breaking) was most of
+    /// the 401 path's cost.
     public static func parse(_ value: String) -> PresentedCredential {
         let utf8 = value.utf8
+        let schemeEnd = utf8.firstIndex(where: Self.isWhitespace) ?? utf8.endIndex
+        let schemeName = utf8[utf8.startIndex..<schemeEnd]
         guard utf8.count <= Self.maximumLength else {
-            let scheme: CredentialScheme? = Self.scheme(of: value).flatMap(Self.knownScheme)
-            return .malformed(scheme: scheme, failure: AuthFailure(.malformedCredentials, "Authorization header exceeds \(Self.maximumLength) bytes"))
+            return .malformed(
+                scheme: Self.knownScheme(schemeName),
+                failure: AuthFailure(.malformedCredentials, "Authorization header exceeds \(Self.maximumLength) bytes")
+            )
         }
-        guard let schemeName = Self.scheme(of: value) else {
+        guard !schemeName.isEmpty else {
             return .malformed(scheme: nil, failure: AuthFailure(.malformedCredentials, "Authorization header has no scheme"))
         }
-        let rest = value[schemeName.endIndex...].drop(while: { $0 == " " || $0 == "\t" })
+        let restStart = utf8[schemeEnd...].firstIndex(where: { !Self.isWhitespace($0) }) ?? utf8.endIndex
+        let rest = value[restStart...]
         switch Self.knownScheme(schemeName) {
         case .basic:
-            guard !rest.isEmpty, !rest.contains(where: { $0 == " " || $0 == "\t" }) else {
+            guard !rest.isEmpty, !rest.utf8.contains(where: Self.isWhitespace) else {
                 return .malformed(scheme: .basic, failure: AuthFailure(.malformedCredentials, "Basic header has no single credentials token"))
             }
             switch BasicCredentials.decode(rest) {
@@ -41,14 +49,13 @@ public enum PresentedCredential: Sendable, Hashable {
         }
     }
 
-    private static func scheme(of value: String) -> Substring? {
-        let scheme = value.prefix(while: { $0 != " " && $0 != "\t" })
-        return scheme.isEmpty ? nil : scheme
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    private static func knownScheme(_ name: Substring) -> CredentialScheme? {
-        if Self.equalsIgnoringASCIICase(name.utf8, "basic") { return .basic }
-        if Self.equalsIgnoringASCIICase(name.utf8, "bearer") { return .bearer }
+    private static func knownScheme(_ name: Substring.UTF8View) -> CredentialScheme? {
+        if Self.equalsIgnoringASCIICase(name, "basic") { return .basic }
+        if Self.equalsIgnoringASCIICase(name, "bearer") { return .bearer }
         return nil
     }
 

@@ -1,5 +1,9 @@
 /// The segments of a request path, checked for tricks that would let an upstream see a
 /// different path than the gateway matched.
+///
+/// Segments are compared as bytes (RFC 3986 §6.2.1), never as Unicode-equivalent strings: an
+/// upstream sees the bytes. All scanning is on UTF-8 code units; splitting on `Character`s
+/// (grapheme breaking) cost more than the rest of routing together.
 struct RequestPath {
     /// The path's segments, raw (still percent-encoded), without a trailing empty segment.
     let segments: [Substring]
@@ -13,35 +17,51 @@ struct RequestPath {
 
     /// Splits the path part of a request target (the query is ignored).
     init(target: String) throws(Problem) {
-        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? Substring(target)
-        guard path.hasPrefix("/") else { throw .notOriginForm }
-        var segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-        if segments.last?.isEmpty == true { segments.removeLast() }
-        for segment in segments where Self.isAmbiguous(segment) {
-            throw .ambiguousSegment
+        let utf8 = target.utf8
+        let end = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
+        guard utf8.first == UInt8(ascii: "/") else { throw .notOriginForm }
+        var segments: [Substring] = []
+        segments.reserveCapacity(8)
+        var start = utf8.index(after: utf8.startIndex)
+        while true {
+            let stop = utf8[start..<end].firstIndex(of: UInt8(ascii: "/")) ?? end
+            let segment = target[start..<stop]
+            if Self.isAmbiguous(segment.utf8) { throw .ambiguousSegment }
+            if stop == end {
+                // A trailing `/` leaves an empty last segment, which is dropped.
+                if !segment.isEmpty { segments.append(segment) }
+                break
+            }
+            segments.append(segment)
+            start = utf8.index(after: stop)
         }
         self.segments = segments
     }
 
-    private static func isAmbiguous(_ segment: Substring) -> Bool {
-        if segment == "." || segment == ".." { return true }
-        guard segment.contains("%") || segment.contains("\\") else { return false }
-        let lowered = segment.lowercased()
-        if lowered.contains("%2f") || lowered.contains("%5c") || lowered.contains("\\") { return true }
-        let decodedDots = lowered.replacingOccurrences(of: "%2e", with: ".")
-        return decodedDots == "." || decodedDots == ".."
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
+    private static func isAmbiguous(_ segment: Substring.UTF8View) -> Bool {
+        // Decode only what matters: `%2e`/`%2E` counts as a dot, `%2f`, `%5c` and `\` are refused.
+        var dots = 0
+        var others = 0
+        var index = segment.startIndex
+        while index != segment.endIndex {
+            let byte = segment[index]
+            if byte == UInt8(ascii: "\\") { return true }
+            if byte == UInt8(ascii: "%") {
+                let high = segment.index(after: index)
+                guard high != segment.endIndex else { others += 1; break }
+                let low = segment.index(after: high)
+                guard low != segment.endIndex else { others += 1; break }
+                switch (segment[high], segment[low] | 0x20) {
+                case (UInt8(ascii: "2"), UInt8(ascii: "f")), (UInt8(ascii: "5"), UInt8(ascii: "c")): return true
+                case (UInt8(ascii: "2"), UInt8(ascii: "e")): dots += 1
+                default: others += 1
+                }
+                index = segment.index(after: low)
+                continue
+            }
+            if byte == UInt8(ascii: ".") { dots += 1 } else { others += 1 }
+            index = segment.index(after: index)
         }
-        return result + rest
+        return others == 0 && (dots == 1 || dots == 2)
     }
 }

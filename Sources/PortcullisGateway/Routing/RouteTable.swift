@@ -18,13 +18,26 @@ enum RouteMatch: Sendable {
 /// owns exactly those resources: other paths are `404`, other methods `405`. Among resources
 /// matching one path, literal segments beat `{param}` segments, which beat a trailing `/**`.
 @_spi(Benchmarks) public struct RouteTable: Sendable {
-    private struct CompiledResource: Sendable {
+    // Compiled entries are classes: matching walks them by reference instead of copying
+    // structs full of references (retain/release was the largest cost of Route.match).
+    private final class CompiledResource: Sendable {
         let methods: Set<String>?
         let pattern: PathPattern
         let route: Route
 
         /// Matching ranks: higher is more specific, compared segment by segment.
         let rank: [Int]
+
+        init(methods: Set<String>?, pattern: PathPattern, route: Route, rank: [Int]) {
+            self.methods = methods
+            self.pattern = pattern
+            self.route = route
+            self.rank = rank
+        }
+
+        func accepts(_ method: String) -> Bool {
+            self.methods?.contains(method) ?? true
+        }
 
         func matches(_ segments: ArraySlice<Substring>) -> Bool {
             if self.pattern.matchesRemainder {
@@ -33,7 +46,7 @@ enum RouteMatch: Sendable {
                 guard segments.count == self.pattern.segments.count else { return false }
             }
             for (segment, expected) in zip(segments, self.pattern.segments) {
-                if case .literal(let literal) = expected, segment != literal {
+                if case .literal(let literal) = expected, !segment.utf8.elementsEqual(literal.utf8) {
                     return false
                 }
             }
@@ -41,12 +54,19 @@ enum RouteMatch: Sendable {
         }
     }
 
-    private struct CompiledService: Sendable {
+    private final class CompiledService: Sendable {
         let baseSegments: [String]
         let runtime: ServiceRuntime
         /// The route for every path when the service declares no resources.
         let catchAll: Route?
         let resources: [CompiledResource]
+
+        init(baseSegments: [String], runtime: ServiceRuntime, catchAll: Route?, resources: [CompiledResource]) {
+            self.baseSegments = baseSegments
+            self.runtime = runtime
+            self.catchAll = catchAll
+            self.resources = resources
+        }
     }
 
     private let services: [CompiledService]
@@ -100,26 +120,31 @@ enum RouteMatch: Sendable {
     func match(method: String, path: RequestPath) -> RouteMatch {
         for service in self.services {
             guard path.segments.count >= service.baseSegments.count,
-                zip(path.segments, service.baseSegments).allSatisfy({ $0 == $1 })
+                zip(path.segments, service.baseSegments).allSatisfy({ $0.utf8.elementsEqual($1.utf8) })
             else { continue }
             if let catchAll = service.catchAll {
                 return .route(catchAll)
             }
             let rest = path.segments[service.baseSegments.count...]
             var best: CompiledResource?
-            var allow: Set<String> = []
+            var pathMatched = false
             for resource in service.resources where resource.matches(rest) {
-                guard resource.methods?.contains(method) ?? true else {
-                    allow.formUnion(resource.methods ?? [])
-                    continue
-                }
+                pathMatched = true
+                guard resource.accepts(method) else { continue }
                 if let current = best, !resource.rank.lexicographicallyPrecedes(current.rank, by: >) {
                     continue
                 }
                 best = resource
             }
             if let best { return .route(best.route) }
-            if !allow.isEmpty { return .methodNotAllowed(service: service.runtime, allow: allow.sorted()) }
+            if pathMatched {
+                // Rare: only now collect what the path does allow.
+                var allow: Set<String> = []
+                for resource in service.resources where resource.matches(rest) {
+                    allow.formUnion(resource.methods ?? [])
+                }
+                return .methodNotAllowed(service: service.runtime, allow: allow.sorted())
+            }
             return .notFound
         }
         return .notFound
