@@ -35,6 +35,7 @@ swift build -c release --product portcullis >/dev/null
 gateway_bin="$root/.build/release/portcullis"
 
 work=$(mktemp -d)
+chmod 755 "$work"   # nginx workers run as an unprivileged user and must read the password files
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -48,6 +49,7 @@ BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084
 htpasswd -bcs "$work/sha.htpasswd" alice alice123 >/dev/null 2>&1
 htpasswd -bcB -C 10 "$work/bcrypt.htpasswd" alice alice123 >/dev/null 2>&1
 printf 'Hello, World!' > "$work/hello.txt"
+chmod 644 "$work"/*.htpasswd "$work/hello.txt"
 mkdir -p "$work/logs"
 
 cat > "$work/nginx.conf" <<NGINX
@@ -77,7 +79,7 @@ http {
     server {
         listen 127.0.0.1:$NGX_HELLO;
         location / { auth_basic "portcullis"; auth_basic_user_file $work/sha.htpasswd;
-                     default_type text/plain; alias $work/hello.txt; }
+                     default_type text/plain; root $work; try_files /hello.txt =404; }
     }
 }
 NGINX
@@ -127,14 +129,29 @@ run() {
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
     p50=$(awk '$1=="50%" {print $2}' "$work/wrk.out")
     p99=$(awk '$1=="99%" {print $2}' "$work/wrk.out")
-    echo "$rps $p50 $p99"
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
+    echo "$rps $p50 $p99 ${non2xx:-0}"
 }
 
-row() {  # name gateway-url nginx-url [header]
-    local name=$1 gw=$2 ngx=$3; shift 3
-    curl -s -o /dev/null "$gw" ${1:+-H "$1"}; curl -s -o /dev/null "$ngx" ${1:+-H "$1"}   # warm caches and pools
-    read -r g_rps g_p50 g_p99 <<<"$(run "$gw" "$@")"
-    read -r n_rps n_p50 n_p99 <<<"$(run "$ngx" "$@")"
+# expect STATUS URL [header]: a scenario that answers anything else measures the wrong thing.
+expect() {
+    local want=$1 url=$2; shift 2
+    local got
+    got=$(curl -s -o /dev/null -w '%{http_code}' "$url" ${1:+-H "$1"})
+    if [ "$got" != "$want" ]; then
+        echo "error: $url answered $got, not $want; see $work/logs/error.log" >&2
+        exit 1
+    fi
+}
+
+row() {  # name status gateway-url nginx-url [header]
+    local name=$1 status=$2 gw=$3 ngx=$4; shift 4
+    expect "$status" "$gw" "$@"; expect "$status" "$ngx" "$@"   # also warms caches and pools
+    read -r g_rps g_p50 g_p99 g_bad <<<"$(run "$gw" "$@")"
+    read -r n_rps n_p50 n_p99 n_bad <<<"$(run "$ngx" "$@")"
+    if [ "$status" = 200 ] && { [ "$g_bad" != 0 ] || [ "$n_bad" != 0 ]; }; then
+        echo "warning: $name: non-2xx answers under load: gateway $g_bad, nginx $n_bad" >&2
+    fi
     printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' "$name" "$g_rps" "$g_p50" "$g_p99" "$n_rps" "$n_p50" "$n_p99" \
         "$(awk -v a="$g_rps" -v b="$n_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 }
@@ -142,11 +159,11 @@ row() {  # name gateway-url nginx-url [header]
 echo "==> $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; nginx workers $WORKERS"
 printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' scenario "gw req/s" "gw p50" "gw p99" "nginx r/s" "ngx p50" "ngx p99" ratio
 printf '|%s|\n' "----------------------------|------------|----------|----------|------------|----------|----------|--------"
-row "proxy, no auth" "http://127.0.0.1:$GATEWAY/open/" "http://127.0.0.1:$NGX_PROXY/"
-row "Basic + proxy vs {SHA}" "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/" "$auth"
-row "Basic + proxy vs bcrypt" "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_BCRYPT/" "$auth"
-row "Basic + answer here" "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0.1:$NGX_HELLO/" "$auth"
-row "401, no credentials" "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/"
+row "proxy, no auth" 200 "http://127.0.0.1:$GATEWAY/open/" "http://127.0.0.1:$NGX_PROXY/"
+row "Basic + proxy vs {SHA}" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/" "$auth"
+row "Basic + proxy vs bcrypt" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_BCRYPT/" "$auth"
+row "Basic + answer here" 200 "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0.1:$NGX_HELLO/" "$auth"
+row "401, no credentials" 401 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/"
 
 # The targets of the foundation issue, each a ratio of two runs made just now, one after the other.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }

@@ -27,11 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, logLevel: level) }
         let logger = Logger(label: "portcullis")
         logger.info("loading configuration", metadata: ["source": "\(self.config ?? ConfigLoader.quickstartName)"])
         let config = try ConfigSource.load(self.config)

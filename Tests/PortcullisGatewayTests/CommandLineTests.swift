@@ -97,6 +97,36 @@ struct CommandLineTests {
         #expect(await first.waitForExit() == 0)
     }
 
+    @Test("debug logs name the reason of a 401 as LEVEL LABEL: key=value lines, never the password")
+    func rejectionLogLine() async throws {
+        let config = """
+            [listener]
+            port = 0
+            \(GatewayConfigs.users)
+            [[service]]
+            basePath = "/"
+              [[service.auth]]
+              fileUserStoreConfig = {}
+              [[service.resource]]
+              path = "/"
+              respond = { body = "hi" }
+            """
+        let serve = try ServeProcess(arguments: ["serve", "--log-level", "debug", "--config", try CommandRunner.temporaryFile(config)])
+        let listening = try #require(await serve.waitForLine(containing: "gateway listening"))
+        let port = try #require(listening.split(separator: ":").last.flatMap { Int($0.prefix(while: \.isNumber)) })
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/")
+        request.headers.add(name: "Authorization", value: "Basic " + Array("alice:s3cret-Guess".utf8).base64())
+        #expect(try await GatewayHarness.client.execute(request, timeout: .seconds(10)).status.code == 401)
+        let line = try #require(await serve.waitForLine(containing: "request not authorized"))
+        #expect(line.contains(" debug portcullis:"), "\(line)")
+        #expect(line.contains("outcome=unauthenticated"), "\(line)")
+        #expect(line.contains("hb.request.id="), "\(line)")
+        #expect(line.contains("password does not match"), "\(line)")
+        #expect(!line.contains("s3cret-Guess"), "\(line)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit() == 0)
+    }
+
     @Test("SIGTERM drains the in-flight request, then serve exits 0")
     func gracefulShutdown() async throws {
         let upstream = TestUpstream()

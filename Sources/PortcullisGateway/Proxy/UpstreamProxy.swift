@@ -29,6 +29,9 @@ final class UpstreamProxy: Sendable {
             concurrentHTTP1ConnectionsPerHostSoftLimit: Self.connectionsPerHost
         )
         configuration.httpVersion = .automatic
+        // Portcullis bootstraps no tracer; without this, every request still builds a span and its
+        // attributes against the no-op tracer (4% of the proxy path's CPU in a perf profile).
+        configuration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
     }
 
@@ -69,7 +72,14 @@ final class UpstreamProxy: Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await self.client.execute(outbound, timeout: .init(target.timeout), logger: logger)
+            // The client's own logs are trace-level; handing it a logger with metadata costs a
+            // metadata copy and re-rendering per request (5% of the proxy path's CPU with the
+            // stream log handler), so it gets one only when those logs can be seen.
+            response = try await self.client.execute(
+                outbound,
+                timeout: .init(target.timeout),
+                logger: logger.logLevel <= .debug ? logger : nil
+            )
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw .timedOut
         } catch {
