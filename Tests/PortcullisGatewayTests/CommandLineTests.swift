@@ -87,8 +87,7 @@ struct CommandLineTests {
             upstream = "http://127.0.0.1:1"
             """
         let first = try ServeProcess(arguments: ["serve", "--config", try CommandRunner.temporaryFile(config)])
-        let line = try #require(await first.waitForLine(containing: "gateway listening"))
-        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.prefix(while: \.isNumber)) })
+        let port = try #require(await first.waitForGatewayPort())
         let second = try CommandRunner.run([
             "serve", "--config", try CommandRunner.temporaryFile(config.replacingOccurrences(of: "port = 0", with: "port = \(port)")),
         ])
@@ -112,8 +111,7 @@ struct CommandLineTests {
               respond = { body = "hi" }
             """
         let serve = try ServeProcess(arguments: ["serve", "--log-level", "debug", "--config", try CommandRunner.temporaryFile(config)])
-        let listening = try #require(await serve.waitForLine(containing: "gateway listening"))
-        let port = try #require(listening.split(separator: ":").last.flatMap { Int($0.prefix(while: \.isNumber)) })
+        let port = try #require(await serve.waitForGatewayPort())
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/")
         request.headers.add(name: "Authorization", value: "Basic " + Array("alice:s3cret-Guess".utf8).base64())
         #expect(try await GatewayHarness.client.execute(request, timeout: .seconds(10)).status.code == 401)
@@ -145,8 +143,7 @@ struct CommandLineTests {
                 upstream = "http://127.0.0.1:\(upstreamPort)"
                 """
             let serve = try ServeProcess(arguments: ["serve", "--config", try CommandRunner.temporaryFile(config)])
-            let line = try #require(await serve.waitForLine(containing: "gateway listening"))
-            let port = try #require(line.split(separator: ":").last.flatMap { Int($0.prefix(while: \.isNumber)) })
+            let port = try #require(await serve.waitForGatewayPort())
 
             async let inFlight = GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/hold/drain"), timeout: .seconds(30))
             await upstream.gate.waitForArrivals(1)

@@ -91,6 +91,13 @@ final class ServeProcess: @unchecked Sendable {
         return nil
     }
 
+    /// Reads the log until the gateway reports its listening address; returns the bound port, or
+    /// `nil` if the process ends first.
+    func waitForGatewayPort() async -> Int? {
+        guard let line = await self.waitForLine(containing: "gateway listening") else { return nil }
+        return line.split(separator: ":").last.flatMap { Int($0.prefix(while: \.isNumber)) }
+    }
+
     func signal(_ signal: Int32) {
         kill(self.process.processIdentifier, signal)
     }
