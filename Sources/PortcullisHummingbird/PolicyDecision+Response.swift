@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 import PortcullisAuth
 
 extension PolicyDecision {
@@ -29,5 +30,18 @@ extension PolicyDecision {
         }
         headers[.contentLength] = "0"
         return Response(status: status, headers: headers, body: .init())
+    }
+
+    /// Logs why the request was refused at debug level: outcome and failure reasons, never
+    /// credentials (``AuthFailure`` descriptions carry none).
+    public func logRejection(to logger: Logger, service: String? = nil) {
+        // Refusals are the hot 401 path: build nothing unless the line will be written.
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = [
+            "outcome": "\(self.outcome.rawValue)",
+            "reasons": "\(self.failures.map(\.description).joined(separator: "; "))",
+        ]
+        if let service { metadata["service"] = "\(service)" }
+        logger.debug("request not authorized", metadata: metadata)
     }
 }

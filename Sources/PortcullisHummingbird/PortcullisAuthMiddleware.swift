@@ -1,5 +1,4 @@
 import Hummingbird
-import Logging
 import PortcullisAuth
 import PortcullisMetrics
 
@@ -35,10 +34,7 @@ public struct PortcullisAuthMiddleware<Context: AuthenticatedRequestContext>: Ro
     ) async throws -> Response {
         let decision = await self.policy.evaluate(AuthRequest(authorization: request.headers[.authorization]))
         if let rejection = decision.rejection {
-            context.logger.debug(
-                "request not authorized",
-                metadata: ["outcome": "\(decision.outcome.rawValue)", "reasons": "\(decision.failures.map(\.description).joined(separator: "; "))"]
-            )
+            decision.logRejection(to: context.logger)
             return rejection
         }
         var context = context

@@ -32,8 +32,8 @@ public struct CacheKey: Hashable, Sendable {
 /// Derives ``CacheKey``s from secrets with a key that lives only in this process.
 ///
 /// The HMAC-SHA-256 of RFC 2104 is assembled from two pre-keyed `SHA256` states rather than taken
-/// from `HMAC<SHA256>`: the library type re-pads the key and allocates six arrays per call, and
-/// its generic `DataProtocol` path resolves metadata at run time. Measured with `CacheKey.derive`
+/// from `HMAC<SHA256>`: the library type pads and hashes the key again on every call, allocating
+/// as it goes, and its generic `DataProtocol` path resolves metadata at run time. Measured with `CacheKey.derive`
 /// in Benchmarks/ (2-core VM, one run): `HMAC<SHA256>.authenticationCode` 1,898 ns p50 and 7
 /// allocations (`CacheKey.derive.libraryHMAC`); these pre-keyed states 407 ns and 2 — 4.7× faster,
 /// a quarter of a Basic cache hit. Outputs are checked against `HMAC<SHA256>` in the tests.

@@ -60,7 +60,7 @@ struct GatewayResponder: HTTPResponder {
             let decision = await route.policy.evaluate(authRequest)
             service.recordDecision(auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
             if let rejection = decision.rejection {
-                Self.log(decision, service: route.service.name, logger: context.logger)
+                decision.logRejection(to: context.logger, service: route.service.name)
                 return (rejection, service)
             }
             principal = decision.principal
@@ -100,16 +100,5 @@ struct GatewayResponder: HTTPResponder {
             total += field.name.rawName.utf8.count + field.value.utf8.count + 4
         }
         return total
-    }
-
-    private static func log(_ decision: PolicyDecision, service: String, logger: Logger) {
-        logger.debug(
-            "request not authorized",
-            metadata: [
-                "service": "\(service)",
-                "outcome": "\(decision.outcome.rawValue)",
-                "reasons": "\(decision.failures.map(\.description).joined(separator: "; "))",
-            ]
-        )
     }
 }
