@@ -62,14 +62,14 @@ struct ConfigValidator {
     }
 
     mutating func listener(_ fields: Fields, at path: ConfigPath) -> ListenerConfig {
-        if fields["secureSocket"] != nil {
-            self.error(path.appending("secureSocket"), "HTTPS listeners are recognised but not supported yet")
-        }
         self.checkKeys(fields, at: path, allowed: ["host", "port", "shutdownTimeoutSeconds", "secureSocket"])
         var listener = ListenerConfig()
         if let host = self.string(fields, "host", at: path) { listener.host = self.host(host, at: path.appending("host")) }
         if let port = self.port(fields, "port", at: path) { listener.port = port }
         if let timeout = self.seconds(fields, "shutdownTimeoutSeconds", at: path) { listener.shutdownTimeoutSeconds = timeout }
+        if let secureSocket = self.table(fields, "secureSocket", at: path) {
+            listener.secureSocket = self.listenerSecureSocket(secureSocket, at: path.appending("secureSocket"))
+        }
         return listener
     }
 

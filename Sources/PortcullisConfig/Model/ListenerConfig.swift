@@ -6,10 +6,18 @@ public struct ListenerConfig: Sendable, Equatable {
     public var port: Int
     /// How long a graceful shutdown waits for in-flight requests, in seconds.
     public var shutdownTimeoutSeconds: Double
+    /// HTTPS settings; `nil` serves plain HTTP.
+    public var secureSocket: ListenerSecureSocketConfig?
 
-    public init(host: String = "127.0.0.1", port: Int = 9090, shutdownTimeoutSeconds: Double = 10) {
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 9090,
+        shutdownTimeoutSeconds: Double = 10,
+        secureSocket: ListenerSecureSocketConfig? = nil
+    ) {
         self.host = host
         self.port = port
         self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
+        self.secureSocket = secureSocket
     }
 }
