@@ -119,46 +119,10 @@ for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY/open/"
 
 auth="Authorization: Basic $(printf 'alice:alice123' | base64)"
 
-# run URL [header] -> "rps p50 p99"
-run() {
-    local url=$1; shift
-    local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
-    [ $# -gt 0 ] && args+=(-H "$1")
-    wrk "${args[@]}" "$url" > "$work/wrk.out" 2>&1
-    local rps p50 p99 non2xx
-    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
-    p50=$(awk '$1=="50%" {print $2}' "$work/wrk.out")
-    p99=$(awk '$1=="99%" {print $2}' "$work/wrk.out")
-    non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
-    echo "$rps $p50 $p99 ${non2xx:-0}"
-}
-
-# expect STATUS URL [header]: a scenario that answers anything else measures the wrong thing.
-expect() {
-    local want=$1 url=$2; shift 2
-    local got
-    got=$(curl -s -o /dev/null -w '%{http_code}' "$url" ${1:+-H "$1"})
-    if [ "$got" != "$want" ]; then
-        echo "error: $url answered $got, not $want; see $work/logs/error.log" >&2
-        exit 1
-    fi
-}
-
-row() {  # name status gateway-url nginx-url [header]
-    local name=$1 status=$2 gw=$3 ngx=$4; shift 4
-    expect "$status" "$gw" "$@"; expect "$status" "$ngx" "$@"   # also warms caches and pools
-    read -r g_rps g_p50 g_p99 g_bad <<<"$(run "$gw" "$@")"
-    read -r n_rps n_p50 n_p99 n_bad <<<"$(run "$ngx" "$@")"
-    if [ "$status" = 200 ] && { [ "$g_bad" != 0 ] || [ "$n_bad" != 0 ]; }; then
-        echo "warning: $name: non-2xx answers under load: gateway $g_bad, nginx $n_bad" >&2
-    fi
-    printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' "$name" "$g_rps" "$g_p50" "$g_p99" "$n_rps" "$n_p50" "$n_p99" \
-        "$(awk -v a="$g_rps" -v b="$n_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
-}
+source "$root/Benchmarks/e2e/lib.sh"
 
 echo "==> $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; nginx workers $WORKERS"
-printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' scenario "gw req/s" "gw p50" "gw p99" "nginx r/s" "ngx p50" "ngx p99" ratio
-printf '|%s|\n' "----------------------------|------------|----------|----------|------------|----------|----------|--------"
+header
 row "proxy, no auth" 200 "http://127.0.0.1:$GATEWAY/open/" "http://127.0.0.1:$NGX_PROXY/"
 row "Basic + proxy vs {SHA}" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/" "$auth"
 row "Basic + proxy vs bcrypt" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_BCRYPT/" "$auth"
@@ -166,7 +130,6 @@ row "Basic + answer here" 200 "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0
 row "401, no credentials" 401 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/"
 
 # The targets of the foundation issue, each a ratio of two runs made just now, one after the other.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 read -r basic_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/basic/" "$auth")"
 read -r ngx_proxy_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_PROXY/")"
 read -r ngx_bcrypt_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_BCRYPT/" "$auth")"

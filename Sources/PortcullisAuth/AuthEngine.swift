@@ -21,6 +21,8 @@ public struct AuthEngine: Sendable {
                 // The validator refuses fileUserStoreConfig without users, so the store exists here.
                 guard let store = self.fileUserStore else { return nil }
                 return AuthEntry(authenticator: store, scopes: entry.scopes)
+            case .mtls(let subjectScopes):
+                return AuthEntry(authenticator: MTLSAuthenticator(subjectScopes: subjectScopes), scopes: entry.scopes)
             }
         }
         return AuthPolicy(entries: built, metrics: self.metrics)

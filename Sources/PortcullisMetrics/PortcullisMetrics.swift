@@ -136,6 +136,18 @@ public final class PortcullisMetrics: Sendable {
         )
     }
 
+    // MARK: TLS
+
+    /// `portcullis_tls_handshake_failures_total{reason}`: handshakes on the gateway listener that
+    /// failed, by a bounded set of reasons (see the gateway's `TLSHandshakeFailure`).
+    public func tlsHandshakeFailures(reason: String) -> Counter {
+        self.registry.makeCounter(
+            name: "portcullis_tls_handshake_failures_total",
+            labels: [("reason", reason)],
+            help: "TLS handshakes on the gateway listener that failed, by reason."
+        )
+    }
+
     // MARK: Exposition
 
     /// The whole exposition: every registered series, then the process metrics.

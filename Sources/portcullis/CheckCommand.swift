@@ -1,5 +1,6 @@
 import ArgumentParser
 import PortcullisConfig
+import PortcullisGateway
 
 /// `portcullis check --config FILE`: validates a configuration without serving it.
 struct CheckCommand: ParsableCommand {
@@ -12,8 +13,8 @@ struct CheckCommand: ParsableCommand {
     var config: String
 
     func run() throws {
-        let loaded = try ConfigSource.load(self.config)
-        for warning in loaded.warnings {
+        let (loaded, tls) = try ConfigSource.load(self.config)
+        for warning in loaded.warnings + tls.warnings {
             printError("\(warning.file):\(warning.line): \(warning.path): warning: \(warning.message)")
         }
         printOutput("\(self.config): OK (\(loaded.services.count) services, \(loaded.users.count) users)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PortcullisConfig
+import PortcullisGateway
 
 #if canImport(Glibc)
 import Glibc
@@ -11,11 +12,13 @@ import Darwin
 
 /// Loads a configuration for a command, turning failures into the contract's exit codes.
 enum ConfigSource {
-    /// The file's configuration, or the embedded quickstart when `path` is `nil`.
-    static func load(_ path: String?) throws -> GatewayConfig {
-        guard let path else { return ConfigLoader.quickstart() }
+    /// The file's configuration, or the embedded quickstart when `path` is `nil`, with its
+    /// certificates and keys loaded and checked (their warnings are in ``GatewayTLS/warnings``).
+    static func load(_ path: String?) throws -> (config: GatewayConfig, tls: GatewayTLS) {
+        let config: GatewayConfig
         do {
-            return try ConfigLoader.load(file: path)
+            config = try path.map { try ConfigLoader.load(file: $0) } ?? ConfigLoader.quickstart()
+            return (config, try GatewayTLS(config: config))
         } catch let error as ConfigError {
             for diagnostic in error.diagnostics {
                 printError(diagnostic.description)

@@ -30,7 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, logLevel: level) }
         let logger = Logger(label: "portcullis")
         logger.info("loading configuration", metadata: ["source": "\(self.config ?? ConfigLoader.quickstartName)"])
-        let config = try ConfigSource.load(self.config)
+        // Certificates are checked here too, so a bad one exits with the config-error status.
+        let (config, _) = try ConfigSource.load(self.config)
         for warning in config.warnings {
             logger.warning("\(warning.description)")
         }

@@ -117,7 +117,7 @@ struct ConfigDiagnosticsTests {
     }
 
     @Test("records of later releases are refused by name, not ignored", arguments: [
-        "jwtValidatorConfig", "oauth2IntrospectionConfig", "ldapUserStoreConfig", "mtls",
+        "jwtValidatorConfig", "oauth2IntrospectionConfig", "ldapUserStoreConfig",
     ])
     func notSupportedYet(record: String) {
         let found = self.diagnostics(
@@ -172,6 +172,45 @@ struct ConfigDiagnosticsTests {
         ])
         #expect(self.diagnostics("[listener.secureSocket]\nkey = { path = \"/etc/hostname\" }\n\(Self.service)") == [
             "bad.toml:2: listener.secureSocket.key.password: is required",
+        ])
+    }
+
+    @Test("an mtls entry needs mutualSsl on the listener and subjects that are distinguished names")
+    func mtlsEntry() {
+        let found = self.diagnostics(
+            """
+            \(Self.service)
+              [[service.auth]]
+              mtls = { subjectScopes = { "CN=a,O=b" = ["x"], "CN = a , o=b" = ["y"], "billing" = ["z"], "CN=c" = [""] } }
+            """
+        )
+        #expect(found == [
+            "bad.toml:5: service[0].auth[0].mtls: needs listener.secureSocket.mutualSsl: without it no client certificate is ever verified",
+            "bad.toml:5: service[0].auth[0].mtls.subjectScopes.\"CN=a,O=b\": names the same subject as another key",
+            "bad.toml:5: service[0].auth[0].mtls.subjectScopes.\"CN=c\"[0]: must be a non-empty scope token (printable ASCII, no spaces, quotes or backslashes)",
+            "bad.toml:5: service[0].auth[0].mtls.subjectScopes.billing: is not a distinguished name in RFC 4514 form, such as \"CN=billing,O=Example\"",
+        ])
+    }
+
+    @Test("an upstream secureSocket: cert with disable is contradictory; disable alone is a warning")
+    func upstreamSecureSocket() throws {
+        let found = self.diagnostics(
+            """
+            \(Self.service)
+              [service.upstreamClient]
+              secureSocket = { cert = "/nonexistent/ca.crt", disable = true }
+            """
+        )
+        #expect(found == [
+            "bad.toml:5: service[0].upstreamClient.secureSocket.cert: has no effect with disable = true; remove one of them"
+        ])
+        let config = try ConfigLoader.parse(
+            "\(Self.service)\n  [service.upstreamClient]\n  secureSocket = { disable = true }\n",
+            file: "ok.toml"
+        )
+        #expect(config.services[0].upstreamClient.secureSocket?.disable == true)
+        #expect(config.warnings.map(\.description) == [
+            "ok.toml:5: service[0].upstreamClient.secureSocket.disable: server certificates are not verified: anyone on the network path can impersonate the server"
         ])
     }
 

@@ -23,6 +23,7 @@ public struct AuthPolicy: Sendable {
     ///   - metrics: where `portcullis_auth_duration_seconds` is recorded, if anywhere.
     public init(entries: [AuthEntry], metrics: PortcullisMetrics? = nil) {
         self.entries = entries
+        self.usesClientCertificate = entries.contains { $0.authenticator.scheme == .tlsClientCertificate }
         var durations: [AuthMethod: DurationRecorder] = [:]
         if let metrics {
             for entry in entries where durations[entry.authenticator.method] == nil {
@@ -44,6 +45,9 @@ public struct AuthPolicy: Sendable {
 
     /// `true` when the route needs no authentication.
     public var isPublic: Bool { self.entries.isEmpty }
+
+    /// `true` when an entry looks at the TLS client certificate, so callers fetch it only then.
+    public let usesClientCertificate: Bool
 
     /// Decides about one request.
     public func evaluate(_ request: AuthRequest) async -> PolicyDecision {

@@ -35,8 +35,73 @@ extension ConfigValidator {
             mutualSsl: mutualSsl,
             versions: versions ?? TLSVersion.allCases,
             ciphers: ciphers,
-            keyLine: self.lines.line(for: keyPath)
+            keyLocation: self.location(of: keyPath)
         )
+    }
+
+    /// `secureSocket = { cert, key, disable }` of an upstream client or an identity provider's `clientConfig`.
+    mutating func clientSecureSocket(_ fields: Fields, at path: ConfigPath) -> ClientSecureSocketConfig? {
+        self.checkKeys(fields, at: path, allowed: ["cert", "key", "disable"])
+        let disable = self.bool(fields, "disable", at: path) ?? false
+        var config = ClientSecureSocketConfig(
+            disable: disable,
+            certLocation: self.location(of: path.appending("cert")),
+            keyLocation: self.location(of: path.appending("key"))
+        )
+        var valid = true
+        if fields["cert"] != nil {
+            if disable {
+                self.error(path.appending("cert"), "has no effect with disable = true; remove one of them")
+                valid = false
+            } else if let cert = self.trustConfig(fields, "cert", at: path) {
+                config.cert = cert
+            } else {
+                valid = false
+            }
+        }
+        if fields["key"] != nil {
+            if let keyFields = self.table(fields, "key", at: path), let key = self.keyConfig(keyFields, at: path.appending("key")) {
+                config.key = key
+            } else {
+                valid = false
+            }
+        }
+        if disable {
+            self.warning(path.appending("disable"), "server certificates are not verified: anyone on the network path can impersonate the server")
+        }
+        return valid ? config : nil
+    }
+
+    /// `mtls = { subjectScopes = { "CN=billing,O=Example" = ["orders:read"] } }`.
+    mutating func mtlsEntry(_ fields: Fields, at path: ConfigPath) -> AuthMethodConfig? {
+        self.checkKeys(fields, at: path, allowed: ["subjectScopes"])
+        if !self.acceptsClientCertificates {
+            self.error(path, "needs listener.secureSocket.mutualSsl: without it no client certificate is ever verified")
+        }
+        var subjectScopes: [String: [String]] = [:]
+        if let table = self.table(fields, "subjectScopes", at: path) {
+            let tablePath = path.appending("subjectScopes")
+            for subject in table.keys.sorted() {
+                let subjectPath = tablePath.appending(subject)
+                guard let canonical = DistinguishedNameText.canonical(subject) else {
+                    self.error(subjectPath, "is not a distinguished name in RFC 4514 form, such as \"CN=billing,O=Example\"")
+                    continue
+                }
+                if subjectScopes[canonical] != nil {
+                    self.error(subjectPath, "names the same subject as another key")
+                    continue
+                }
+                if let scopes = self.scopes(table, key: subject, at: tablePath, allowEmpty: true) {
+                    subjectScopes[canonical] = scopes
+                }
+            }
+        }
+        return .mtls(subjectScopes: subjectScopes)
+    }
+
+    /// The location of `path` in the file being validated.
+    func location(of path: ConfigPath) -> ConfigLocation {
+        ConfigLocation(file: self.file, line: self.lines.line(for: path), path: path)
     }
 
     /// `{ certFile, keyFile, keyPassword }` or `{ path, password }`.
@@ -89,7 +154,7 @@ extension ConfigValidator {
             }
         }
         guard let cert = self.trustConfig(fields, "cert", at: path) else { return nil }
-        return MutualSSLConfig(verifyClient: verify, cert: cert)
+        return MutualSSLConfig(verifyClient: verify, cert: cert, certLocation: self.location(of: path.appending("cert")))
     }
 
     /// `protocol = { name = "TLS", versions = ["TLSv1.2", "TLSv1.3"] }`.

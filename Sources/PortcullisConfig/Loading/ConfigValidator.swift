@@ -7,13 +7,14 @@ struct ConfigValidator {
     let lines: TOMLLineIndex
     private(set) var errors: [ConfigDiagnostic] = []
     private(set) var warnings: [ConfigDiagnostic] = []
+    /// Whether the listener verifies client certificates, which `mtls` entries need.
+    var acceptsClientCertificates = false
 
     /// Records that a later release implements, so they are refused by name rather than as unknown keys.
     static let notSupportedYet: [String: String] = [
         "jwtValidatorConfig": "JWT validation",
         "oauth2IntrospectionConfig": "OAuth2 token introspection",
         "ldapUserStoreConfig": "the LDAP user store",
-        "mtls": "mutual-TLS authentication",
     ]
 
     init(file: String, lines: TOMLLineIndex) {
@@ -56,6 +57,7 @@ struct ConfigValidator {
         {
             self.error(ConfigPath.root.appending("metrics").appending("port"), "must differ from listener.port")
         }
+        self.acceptsClientCertificates = config.listener.secureSocket?.mutualSsl != nil
         config.services = self.services(document, at: .root, hasUsers: !config.users.isEmpty)
         config.warnings = self.warnings
         return config
@@ -221,11 +223,11 @@ struct ConfigValidator {
         if fields["auth"] != nil {
             self.error(path.appending("auth"), "outbound client auth is recognised but not supported yet")
         }
-        if fields["secureSocket"] != nil {
-            self.error(path.appending("secureSocket"), "upstream TLS settings are recognised but not supported yet")
-        }
         self.checkKeys(fields, at: path, allowed: ["timeoutSeconds", "auth", "secureSocket"])
         var client = UpstreamClientConfig()
+        if let secureSocket = self.table(fields, "secureSocket", at: path) {
+            client.secureSocket = self.clientSecureSocket(secureSocket, at: path.appending("secureSocket"))
+        }
         if let timeout = self.seconds(fields, "timeoutSeconds", at: path) {
             if timeout > 0 {
                 client.timeoutSeconds = timeout
@@ -342,7 +344,7 @@ struct ConfigValidator {
     }
 
     mutating func authEntry(_ fields: Fields, at path: ConfigPath, hasUsers: Bool) -> AuthEntryConfig? {
-        let methodKeys = ["fileUserStoreConfig"] + Self.notSupportedYet.keys.sorted()
+        let methodKeys = ["fileUserStoreConfig", "mtls"] + Self.notSupportedYet.keys.sorted()
         self.checkKeys(fields, at: path, allowed: Set(methodKeys + ["scopes"]))
         let present = methodKeys.filter { fields[$0] != nil }
         let scopes = self.scopes(fields, at: path, allowEmpty: false)
@@ -359,6 +361,9 @@ struct ConfigValidator {
             return nil
         }
         guard let methodFields = self.table(fields, key, at: path) else { return nil }
+        if key == "mtls" {
+            return self.mtlsEntry(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: $0, scopes: scopes) }
+        }
         self.checkKeys(methodFields, at: path.appending(key), allowed: [])
         if !hasUsers {
             self.error(path.appending(key), "the file user store is empty; add [[ballerina.auth.users]]")
@@ -367,9 +372,9 @@ struct ConfigValidator {
     }
 
     /// Reads `scopes` as a string or an array of strings.
-    mutating func scopes(_ fields: Fields, at path: ConfigPath, allowEmpty: Bool) -> [String]? {
-        guard let node = fields["scopes"] else { return nil }
-        let scopesPath = path.appending("scopes")
+    mutating func scopes(_ fields: Fields, key: String = "scopes", at path: ConfigPath, allowEmpty: Bool) -> [String]? {
+        guard let node = fields[key] else { return nil }
+        let scopesPath = path.appending(key)
         var scopes: [String]
         switch node {
         case .string(let scope):

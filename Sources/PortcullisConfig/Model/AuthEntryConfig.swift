@@ -14,4 +14,7 @@ public struct AuthEntryConfig: Sendable, Equatable {
 public enum AuthMethodConfig: Sendable, Equatable {
     /// `fileUserStoreConfig = {}`: Basic credentials checked against `[[ballerina.auth.users]]`.
     case fileUserStore
+    /// `mtls = { subjectScopes }`: the verified TLS client certificate's subject is the principal.
+    /// Keys are subjects in the canonical form of ``DistinguishedNameText/canonical(_:)``.
+    case mtls(subjectScopes: [String: [String]])
 }

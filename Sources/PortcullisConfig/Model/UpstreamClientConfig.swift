@@ -2,8 +2,11 @@
 public struct UpstreamClientConfig: Sendable, Equatable {
     /// The whole upstream exchange must finish within this many seconds, else `504`.
     public var timeoutSeconds: Double
+    /// TLS settings for an `https` upstream; `nil` verifies it against the system roots.
+    public var secureSocket: ClientSecureSocketConfig?
 
-    public init(timeoutSeconds: Double = 30) {
+    public init(timeoutSeconds: Double = 30, secureSocket: ClientSecureSocketConfig? = nil) {
         self.timeoutSeconds = timeoutSeconds
+        self.secureSocket = secureSocket
     }
 }

@@ -18,6 +18,10 @@ struct GatewayResponder: HTTPResponder {
 
     let routes: RouteTable
     let proxy: UpstreamProxy
+    /// `https` when the listener serves TLS, for `x-forwarded-proto`.
+    let scheme: String
+    /// The verified client certificates of open connections; `nil` without `mutualSsl`.
+    let clientCertificates: ClientCertificateRegistry?
     /// Counts requests no service owns.
     let unmatched: ServiceMetrics
 
@@ -54,9 +58,13 @@ struct GatewayResponder: HTTPResponder {
         }
         let service = route.service.metrics
 
+        var certificate: ClientCertificate?
+        if let registry = self.clientCertificates, route.policy.usesClientCertificate || route.forwardsIdentity {
+            certificate = registry.certificate(for: context.channel)
+        }
         var principal: Principal?
         if !route.policy.isPublic {
-            let authRequest = AuthRequest(authorization: request.headers[.authorization])
+            let authRequest = AuthRequest(authorization: request.headers[.authorization], clientCertificate: certificate)
             let decision = await route.policy.evaluate(authRequest)
             service.recordDecision(auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
             if let rejection = decision.rejection {
@@ -75,8 +83,12 @@ struct GatewayResponder: HTTPResponder {
                 let response = try await self.proxy.forward(
                     request,
                     to: target,
-                    clientAddress: context.remoteAddress?.ipAddress,
-                    principal: principal,
+                    downstream: Downstream(
+                        clientAddress: context.remoteAddress?.ipAddress,
+                        scheme: self.scheme,
+                        principal: principal,
+                        clientCertificate: certificate
+                    ),
                     logger: context.logger
                 )
                 service.recordUpstream(duration: ContinuousClock.now - upstreamStarted)

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -37,6 +38,11 @@ public struct Gateway: Service {
 
     public func run() async throws {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        // Certificates and keys are read before anything listens, so a bad file stops the start.
+        let tls = try GatewayTLS(config: self.config)
+        for warning in tls.warnings {
+            self.logger.warning("\(warning.description)")
+        }
         let engine = AuthEngine(config: self.config, metrics: self.metrics)
         if engine.fileUserStore != nil {
             self.logger.info("file user store ready", metadata: ["users": "\(self.config.users.count)"])
@@ -44,20 +50,41 @@ public struct Gateway: Service {
         let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics)
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
         let longestTimeout = self.config.services.map(\.upstreamClient.timeoutSeconds).max() ?? 30
-        let proxy = UpstreamProxy(eventLoopGroup: eventLoopGroup, readTimeout: .milliseconds(Int64(longestTimeout * 1000)))
+        let proxy = UpstreamProxy(eventLoopGroup: eventLoopGroup, readTimeout: .milliseconds(Int64(longestTimeout * 1000)), tls: tls)
         let reporter = ListeningReporter(expectsMetrics: self.config.metrics != nil, report: self.onListening)
         let logger = self.logger
 
+        let clientCertificates = tls.verifiesClients ? ClientCertificateRegistry() : nil
+        let server: HTTPServerBuilder
+        if let serverTLS = tls.server {
+            server = .gatewayTLS(
+                serverTLS,
+                registry: clientCertificates,
+                failures: TLSHandshakeFailure.Counters(metrics: self.metrics)
+            )
+        } else {
+            server = .http1()
+        }
+        let scheme = tls.server == nil ? "http" : "https"
         let gatewayApp = Application(
             responder: GatewayResponder(
                 routes: routes,
                 proxy: proxy,
+                scheme: scheme,
+                clientCertificates: clientCertificates,
                 unmatched: ServiceMetrics(service: ServiceConfig.unmatchedName, metrics: self.metrics)
             ),
+            server: server,
             configuration: .init(address: .hostname(self.config.listener.host, port: self.config.listener.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("gateway listening", metadata: ["address": "\(self.config.listener.host):\(port)"])
+                logger.info(
+                    "gateway listening",
+                    metadata: [
+                        "address": "\(self.config.listener.host):\(port)", "scheme": "\(scheme)",
+                        "clientCertificates": "\(self.config.listener.secureSocket?.mutualSsl?.verifyClient.rawValue ?? "none")",
+                    ]
+                )
                 await reporter.gatewayBound(port: port)
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),

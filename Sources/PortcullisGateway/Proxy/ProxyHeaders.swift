@@ -11,7 +11,7 @@ enum ProxyHeaders {
     ]
 
     /// Identity headers the gateway sets; inbound copies are always removed.
-    static let identity: Set<String> = ["x-auth-subject", "x-auth-scopes", "x-auth-method"]
+    static let identity: Set<String> = ["x-auth-subject", "x-auth-scopes", "x-auth-method", "x-forwarded-client-cert"]
 
     /// Headers the gateway sets itself toward the upstream.
     static let forwarded: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "host"]
@@ -20,9 +20,8 @@ enum ProxyHeaders {
     static func upstreamHeaders(
         from inbound: HTTPFields,
         authority: String?,
-        clientAddress: String?,
-        target: UpstreamTarget,
-        principal: Principal?
+        downstream: Downstream,
+        target: UpstreamTarget
     ) -> HTTPHeaders {
         let connectionListed = self.connectionTokens(inbound)
         var headers = HTTPHeaders()
@@ -42,20 +41,23 @@ enum ProxyHeaders {
             if name == "authorization" && target.hideCredentials { continue }
             headers.add(name: field.name.rawName, value: field.value)
         }
-        if let clientAddress {
+        if let clientAddress = downstream.clientAddress {
             priorForwardedFor.append(clientAddress)
         }
         if !priorForwardedFor.isEmpty {
             headers.add(name: "x-forwarded-for", value: priorForwardedFor.joined(separator: ", "))
         }
-        headers.add(name: "x-forwarded-proto", value: "http")
+        headers.add(name: "x-forwarded-proto", value: downstream.scheme)
         if let host = authority {
             headers.add(name: "x-forwarded-host", value: host)
         }
-        if target.forwardIdentity, let principal {
+        if target.forwardIdentity, let principal = downstream.principal {
             headers.add(name: "x-auth-subject", value: principal.subject)
             headers.add(name: "x-auth-scopes", value: principal.scopes.joined(separator: " "))
             headers.add(name: "x-auth-method", value: principal.method.rawValue)
+        }
+        if target.forwardIdentity, let certificate = downstream.clientCertificate {
+            headers.add(name: "x-forwarded-client-cert", value: certificate.forwardedClientCertValue)
         }
         return headers
     }

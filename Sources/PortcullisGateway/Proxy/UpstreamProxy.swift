@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import PortcullisAuth
 import PortcullisConfig
 
@@ -15,12 +16,31 @@ final class UpstreamProxy: Sendable {
     /// gateway's traffic; this matches the concurrency a single upstream usually takes.
     static let connectionsPerHost = 256
 
+    /// The client for upstreams without `secureSocket` (HTTPS verified against the system roots).
     let client: HTTPClient
+    /// One client per distinct upstream `secureSocket`, each with its own connection pool.
+    private let tlsClients: [ClientSecureSocketConfig: HTTPClient]
 
-    /// - Parameter readTimeout: the longest pause allowed while a response body streams; the
-    ///   per-service `timeoutSeconds` bounds the wait for the response head.
-    init(eventLoopGroup: any EventLoopGroup, readTimeout: TimeAmount) {
+    /// - Parameters:
+    ///   - readTimeout: the longest pause allowed while a response body streams; the per-service
+    ///     `timeoutSeconds` bounds the wait for the response head.
+    ///   - tls: the loaded outbound TLS settings.
+    init(eventLoopGroup: any EventLoopGroup, readTimeout: TimeAmount, tls: GatewayTLS? = nil) {
+        let configuration = Self.configuration(readTimeout: readTimeout, tls: nil)
+        self.client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
+        var tlsClients: [ClientSecureSocketConfig: HTTPClient] = [:]
+        for (settings, tlsConfiguration) in tls?.clients ?? [:] {
+            tlsClients[settings] = HTTPClient(
+                eventLoopGroupProvider: .shared(eventLoopGroup),
+                configuration: Self.configuration(readTimeout: readTimeout, tls: tlsConfiguration)
+            )
+        }
+        self.tlsClients = tlsClients
+    }
+
+    private static func configuration(readTimeout: TimeAmount, tls: TLSConfiguration?) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = tls
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.timeout = .init(connect: .seconds(5), read: readTimeout)
@@ -32,11 +52,14 @@ final class UpstreamProxy: Sendable {
         // Portcullis bootstraps no tracer; without this, every request still builds a span and its
         // attributes against the no-op tracer (4% of the proxy path's CPU in a perf profile).
         configuration.tracing.tracer = nil
-        self.client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
+        return configuration
     }
 
     func shutdown() async {
         try? await self.client.shutdown()
+        for client in self.tlsClients.values {
+            try? await client.shutdown()
+        }
     }
 
     enum Failure: Error {
@@ -50,8 +73,7 @@ final class UpstreamProxy: Sendable {
     func forward(
         _ request: Request,
         to target: UpstreamTarget,
-        clientAddress: String?,
-        principal: Principal?,
+        downstream: Downstream,
         logger: Logger
     ) async throws(Failure) -> Response {
         var outbound = HTTPClientRequest(url: target.url.origin + target.url.pathPrefix + (request.head.path ?? "/"))
@@ -59,9 +81,8 @@ final class UpstreamProxy: Sendable {
         outbound.headers = ProxyHeaders.upstreamHeaders(
             from: request.headers,
             authority: request.head.authority,
-            clientAddress: clientAddress,
-            target: target,
-            principal: principal
+            downstream: downstream,
+            target: target
         )
         if let length = request.headers[.contentLength].flatMap({ Int($0) }) {
             if length > 0 {
@@ -75,7 +96,8 @@ final class UpstreamProxy: Sendable {
             // The client's own logs are trace-level; handing it a logger with metadata costs a
             // metadata copy and re-rendering per request (5% of the proxy path's CPU with the
             // stream log handler), so it gets one only when those logs can be seen.
-            response = try await self.client.execute(
+            let client = target.secureSocket.flatMap { self.tlsClients[$0] } ?? self.client
+            response = try await client.execute(
                 outbound,
                 timeout: .init(target.timeout),
                 logger: logger.logLevel <= .debug ? logger : nil

@@ -23,6 +23,8 @@ struct UpstreamTarget: Sendable {
     let timeout: Duration
     let hideCredentials: Bool
     let forwardIdentity: Bool
+    /// The TLS settings for an `https` upstream; `nil` for the system roots.
+    let secureSocket: ClientSecureSocketConfig?
 }
 
 /// A matched route: its service, the policy that guards it and what to do when it passes.
@@ -30,4 +32,10 @@ struct Route: Sendable {
     let service: ServiceRuntime
     let policy: AuthPolicy
     let action: RouteAction
+
+    /// Whether the upstream gets identity headers (and the client certificate).
+    var forwardsIdentity: Bool {
+        if case .proxy(let target) = self.action { return target.forwardIdentity }
+        return false
+    }
 }

@@ -81,7 +81,8 @@ enum RouteMatch: Sendable {
                     url: url,
                     timeout: .milliseconds(Int64(service.upstreamClient.timeoutSeconds * 1000)),
                     hideCredentials: service.hideCredentials,
-                    forwardIdentity: service.forwardIdentity
+                    forwardIdentity: service.forwardIdentity,
+                    secureSocket: service.upstreamClient.secureSocket
                 )
             }
             var resources: [CompiledResource] = []

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -30,17 +33,28 @@ enum GatewayHarness {
         let metricsPort: Int?
         let upstreamPort: Int
         let upstream: TestUpstream
+        /// `https` when the gateway listens with TLS.
+        let scheme: String
         /// Starts the gateway's graceful shutdown (as SIGTERM would).
         let shutdown: @Sendable () async -> Void
 
-        var base: String { "http://127.0.0.1:\(self.gatewayPort)" }
+        /// The gateway's origin; `localhost` for HTTPS so the test certificates' names match.
+        var base: String {
+            self.scheme == "https" ? "https://localhost:\(self.gatewayPort)" : "http://127.0.0.1:\(self.gatewayPort)"
+        }
 
-        func get(_ path: String, headers: [(String, String)] = [], method: HTTPMethod = .GET, body: [UInt8]? = nil) async throws -> TestResponse {
+        func get(
+            _ path: String,
+            headers: [(String, String)] = [],
+            method: HTTPMethod = .GET,
+            body: [UInt8]? = nil,
+            using client: HTTPClient = GatewayHarness.client
+        ) async throws -> TestResponse {
             var request = HTTPClientRequest(url: self.base + path)
             request.method = method
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             if let body { request.body = .bytes(body) }
-            return try await TestResponse(GatewayHarness.client.execute(request, timeout: .seconds(30)))
+            return try await TestResponse(client.execute(request, timeout: .seconds(30)))
         }
 
         /// Sends a request and records an issue unless the status is `status`.
@@ -64,28 +78,41 @@ enum GatewayHarness {
 
     /// Starts an upstream, then a gateway whose config is `toml` with `UPSTREAM` replaced by the
     /// upstream's origin, runs `body`, and shuts both down gracefully.
+    ///
+    /// With `upstreamTLS`, the upstream serves HTTPS with it and `UPSTREAM` becomes
+    /// `https://localhost:<port>`.
     static func run(
         _ toml: String,
         metrics: PortcullisMetrics = PortcullisMetrics(),
+        upstreamTLS: TLSConfiguration? = nil,
         _ body: @Sendable (Context) async throws -> Void
     ) async throws {
         let upstream = TestUpstream()
         let (upstreamPorts, upstreamPortSink) = AsyncStream.makeStream(of: Int.self)
-        let upstreamApp = upstream.makeApplication { upstreamPortSink.yield($0) }
+        let server: HTTPServerBuilder = try upstreamTLS.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        let upstreamApp = upstream.makeApplication(server: server) { upstreamPortSink.yield($0) }
         let upstreamGroup = ServiceGroup(services: [upstreamApp], logger: Self.quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await upstreamGroup.run() }
             var portIterator = upstreamPorts.makeAsyncIterator()
             let upstreamPort = try #require(await portIterator.next())
             let config = try ConfigLoader.parse(
-                toml.replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:\(upstreamPort)")
+                toml.replacingOccurrences(
+                    of: "UPSTREAM",
+                    with: upstreamTLS == nil ? "http://127.0.0.1:\(upstreamPort)" : "https://localhost:\(upstreamPort)"
+                )
                     .replacingOccurrences(of: "DOWN", with: "http://127.0.0.1:\(try Self.closedPort())"),
                 file: "test.toml"
             )
             let (listening, listeningSink) = AsyncStream.makeStream(of: ListeningAddresses.self)
             let gateway = Gateway(config: config, metrics: metrics, logger: Self.quietLogger) { listeningSink.yield($0) }
             let gatewayGroup = ServiceGroup(services: [gateway], logger: Self.quietLogger)
-            tasks.addTask { try await gatewayGroup.run() }
+            tasks.addTask {
+                // A gateway that fails to start (a port in use, a bad certificate) ends the stream,
+                // so the wait below fails the test instead of hanging it.
+                defer { listeningSink.finish() }
+                try await gatewayGroup.run()
+            }
             var listeningIterator = listening.makeAsyncIterator()
             let addresses = try #require(await listeningIterator.next())
             let context = Context(
@@ -93,6 +120,7 @@ enum GatewayHarness {
                 metricsPort: addresses.metricsPort,
                 upstreamPort: upstreamPort,
                 upstream: upstream,
+                scheme: config.listener.secureSocket == nil ? "http" : "https",
                 shutdown: { await gatewayGroup.triggerGracefulShutdown() }
             )
             do {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -32,7 +33,8 @@ struct TestUpstream {
 
     static let checksumSeed: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    func makeApplication(onPort: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+    /// - Parameter server: `.http1()`, or a TLS server for HTTPS upstream tests.
+    func makeApplication(server: HTTPServerBuilder = .http1(), onPort: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         let gate = self.gate
         router.get("/redirect") { _, _ in
@@ -66,6 +68,7 @@ struct TestUpstream {
         logger.logLevel = .critical
         return Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in await onPort(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -1,5 +1,5 @@
 /// Ballerina's `key`: a certificate chain with its private key.
-public enum KeyConfig: Sendable, Equatable {
+public enum KeyConfig: Sendable, Hashable {
     /// `{ certFile, keyFile, keyPassword }`: a PEM certificate chain and a PEM private key
     /// (PKCS#8, encrypted when `keyPassword` is given).
     case pem(certFile: String, keyFile: String, keyPassword: String?)

@@ -8,14 +8,20 @@ public struct ListenerSecureSocketConfig: Sendable, Equatable {
     public var versions: [TLSVersion]
     /// `ciphers`: OpenSSL cipher-suite names for TLS 1.2; `nil` keeps the library's secure defaults.
     public var ciphers: [String]?
-    /// The config file and line of `key`, so certificate errors found when loading can name them.
-    public var keyLine: Int
+    /// Where `key` was written, so certificate errors found when loading can name it.
+    public var keyLocation: ConfigLocation?
 
-    public init(key: KeyConfig, mutualSsl: MutualSSLConfig? = nil, versions: [TLSVersion] = TLSVersion.allCases, ciphers: [String]? = nil, keyLine: Int = 0) {
+    public init(
+        key: KeyConfig,
+        mutualSsl: MutualSSLConfig? = nil,
+        versions: [TLSVersion] = TLSVersion.allCases,
+        ciphers: [String]? = nil,
+        keyLocation: ConfigLocation? = nil
+    ) {
         self.key = key
         self.mutualSsl = mutualSsl
         self.versions = versions
         self.ciphers = ciphers
-        self.keyLine = keyLine
+        self.keyLocation = keyLocation
     }
 }

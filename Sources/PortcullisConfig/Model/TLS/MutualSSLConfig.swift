@@ -10,9 +10,12 @@ public struct MutualSSLConfig: Sendable, Equatable {
     public var verifyClient: VerifyClient
     /// The only CAs client certificates may chain to (never the system roots).
     public var cert: TrustConfig
+    /// Where `cert` was written, so certificate errors found when loading can name it.
+    public var certLocation: ConfigLocation?
 
-    public init(verifyClient: VerifyClient = .require, cert: TrustConfig) {
+    public init(verifyClient: VerifyClient = .require, cert: TrustConfig, certLocation: ConfigLocation? = nil) {
         self.verifyClient = verifyClient
         self.cert = cert
+        self.certLocation = certLocation
     }
 }

@@ -1,0 +1,45 @@
+# Shared by the end-to-end scripts. The caller sets work, THREADS, CONNECTIONS and DURATION.
+
+# run URL [header] -> "rps p50 p99"
+run() {
+    local url=$1; shift
+    local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
+    [ $# -gt 0 ] && args+=(-H "$1")
+    wrk "${args[@]}" "$url" > "$work/wrk.out" 2>&1
+    local rps p50 p99 non2xx
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+    p50=$(awk '$1=="50%" {print $2}' "$work/wrk.out")
+    p99=$(awk '$1=="99%" {print $2}' "$work/wrk.out")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
+    echo "$rps $p50 $p99 ${non2xx:-0}"
+}
+
+# expect STATUS URL [header]: a scenario that answers anything else measures the wrong thing.
+expect() {
+    local want=$1 url=$2; shift 2
+    local got
+    got=$(curl -s ${CURL_CA:+--cacert "$CURL_CA"} -o /dev/null -w '%{http_code}' "$url" ${1:+-H "$1"})
+    if [ "$got" != "$want" ]; then
+        echo "error: $url answered $got, not $want; see $work/logs/error.log" >&2
+        exit 1
+    fi
+}
+
+row() {  # name status gateway-url nginx-url [header]
+    local name=$1 status=$2 gw=$3 ngx=$4; shift 4
+    expect "$status" "$gw" "$@"; expect "$status" "$ngx" "$@"   # also warms caches and pools
+    read -r g_rps g_p50 g_p99 g_bad <<<"$(run "$gw" "$@")"
+    read -r n_rps n_p50 n_p99 n_bad <<<"$(run "$ngx" "$@")"
+    if [ "$status" = 200 ] && { [ "$g_bad" != 0 ] || [ "$n_bad" != 0 ]; }; then
+        echo "warning: $name: non-2xx answers under load: gateway $g_bad, nginx $n_bad" >&2
+    fi
+    printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' "$name" "$g_rps" "$g_p50" "$g_p99" "$n_rps" "$n_p50" "$n_p99" \
+        "$(ratio "$g_rps" "$n_rps")"
+}
+
+header() {
+    printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' scenario "gw req/s" "gw p50" "gw p99" "nginx r/s" "ngx p50" "ngx p99" ratio
+    printf '|%s|\n' "----------------------------|------------|----------|----------|------------|----------|----------|--------"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }

@@ -1,0 +1,125 @@
+import NIOCore
+import NIOSSL
+import PortcullisConfig
+
+/// The TLS settings of a configuration, loaded and checked: the listener's server configuration and
+/// one client configuration per distinct outbound `secureSocket`.
+///
+/// Loading reads every certificate, key and store the config names and reports each problem as a
+/// ``ConfigDiagnostic`` (file, line, key path), so `portcullis check` and `portcullis serve` refuse
+/// a bad certificate the same way they refuse a bad key in the TOML.
+public struct GatewayTLS: Sendable {
+    /// How long a closing TLS connection waits for the peer's `close_notify`. swift-nio-ssl's
+    /// default of 5 s would hold a graceful shutdown open for that long per idle client.
+    static let shutdownTimeout: TimeAmount = .milliseconds(500)
+
+    /// The listener's configuration; `nil` when it serves plain HTTP.
+    public let server: TLSConfiguration?
+    /// Whether the listener asks for client certificates.
+    public let verifiesClients: Bool
+    /// Outbound configurations by the settings they were built from.
+    let clients: [ClientSecureSocketConfig: TLSConfiguration]
+    /// Things to tell the operator at start (an expired CA, for example).
+    public let warnings: [ConfigDiagnostic]
+
+    /// Loads every TLS file `config` names.
+    ///
+    /// - Throws: ``ConfigError`` with one diagnostic per problem found, in config order.
+    public init(config: GatewayConfig) throws(ConfigError) {
+        var material = TLSMaterial()
+        var server: TLSConfiguration?
+        if let secureSocket = config.listener.secureSocket {
+            server = Self.serverConfiguration(secureSocket, material: &material)
+        }
+        var clients: [ClientSecureSocketConfig: TLSConfiguration] = [:]
+        for service in config.services {
+            guard let secureSocket = service.upstreamClient.secureSocket, clients[secureSocket] == nil else { continue }
+            if let client = Self.clientConfiguration(secureSocket, material: &material) {
+                clients[secureSocket] = client
+            }
+        }
+        guard material.diagnostics.isEmpty else {
+            throw ConfigError(diagnostics: material.diagnostics)
+        }
+        self.server = server
+        self.verifiesClients = config.listener.secureSocket?.mutualSsl != nil
+        self.clients = clients
+        self.warnings = material.warnings
+    }
+
+    /// The client configuration for an outbound `secureSocket`; `nil` for the default (system roots).
+    func client(for settings: ClientSecureSocketConfig?) -> TLSConfiguration? {
+        settings.flatMap { self.clients[$0] }
+    }
+
+    private static func serverConfiguration(_ settings: ListenerSecureSocketConfig, material: inout TLSMaterial) -> TLSConfiguration? {
+        let keyLocation = settings.keyLocation ?? Self.unknownLocation(["listener", "secureSocket", "key"])
+        let identity = material.identity(settings.key, at: keyLocation)
+        var trustRoots: [NIOSSLCertificate]?
+        if let mutualSsl = settings.mutualSsl {
+            let certLocation = mutualSsl.certLocation ?? Self.unknownLocation(["listener", "secureSocket", "mutualSsl", "cert"])
+            trustRoots = material.trustRoots(mutualSsl.cert, at: certLocation)
+            if trustRoots == nil { return nil }
+        }
+        guard let identity else { return nil }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: identity.chain.map { .certificate($0) },
+            privateKey: .privateKey(identity.key)
+        )
+        configuration.minimumTLSVersion = settings.versions.min().map(Self.niosslVersion) ?? .tlsv12
+        configuration.maximumTLSVersion = settings.versions.max().map(Self.niosslVersion) ?? .tlsv13
+        if let ciphers = settings.ciphers {
+            configuration.cipherSuites = ciphers.joined(separator: ":")
+        }
+        configuration.shutdownTimeout = Self.shutdownTimeout
+        if let mutualSsl = settings.mutualSsl, let trustRoots {
+            // Only the configured CAs, never the system roots.
+            configuration.trustRoots = .certificates(trustRoots)
+            configuration.additionalTrustRoots = []
+            configuration.sendCANameList = true
+            configuration.certificateVerification =
+                mutualSsl.verifyClient == .require ? .noHostnameVerification : .optionalVerification
+        } else {
+            configuration.certificateVerification = .none
+        }
+        return configuration
+    }
+
+    private static func clientConfiguration(_ settings: ClientSecureSocketConfig, material: inout TLSMaterial) -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.shutdownTimeout = Self.shutdownTimeout
+        var valid = true
+        if settings.disable {
+            configuration.certificateVerification = .none
+        } else if let cert = settings.cert {
+            let location = settings.certLocation ?? Self.unknownLocation(["secureSocket", "cert"])
+            if let roots = material.trustRoots(cert, at: location) {
+                configuration.trustRoots = .certificates(roots)
+            } else {
+                valid = false
+            }
+        }
+        if let key = settings.key {
+            let location = settings.keyLocation ?? Self.unknownLocation(["secureSocket", "key"])
+            if let identity = material.identity(key, at: location) {
+                configuration.certificateChain = identity.chain.map { .certificate($0) }
+                configuration.privateKey = .privateKey(identity.key)
+            } else {
+                valid = false
+            }
+        }
+        return valid ? configuration : nil
+    }
+
+    private static func niosslVersion(_ version: PortcullisConfig.TLSVersion) -> NIOSSL.TLSVersion {
+        switch version {
+        case .tls12: .tlsv12
+        case .tls13: .tlsv13
+        }
+    }
+
+    private static func unknownLocation(_ keys: [String]) -> ConfigLocation {
+        ConfigLocation(file: "(config)", line: 0, path: ConfigPath(keys.map { .key($0) }))
+    }
+}
