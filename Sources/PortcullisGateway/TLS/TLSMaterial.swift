@@ -115,8 +115,9 @@ struct TLSMaterial {
     private mutating func pemPrivateKey(_ file: String, password: String?, at keyLocation: ConfigLocation) -> NIOSSLPrivateKey? {
         let location = keyLocation.appending("keyFile")
         guard let bytes = self.read(file, at: location) else { return nil }
-        let encrypted = bytes.starts(with: Array("-----BEGIN ENCRYPTED PRIVATE KEY-----".utf8))
-            || String(decoding: bytes.prefix(4096), as: UTF8.self).contains("Proc-Type: 4,ENCRYPTED")
+        // PKCS#8 (`ENCRYPTED PRIVATE KEY`) or legacy OpenSSL encryption (`Proc-Type: 4,ENCRYPTED`).
+        let encrypted = bytes.firstRange(of: Array("-----BEGIN ENCRYPTED PRIVATE KEY-----".utf8)) != nil
+            || bytes.firstRange(of: Array("Proc-Type: 4,ENCRYPTED".utf8)) != nil
         if encrypted && password == nil {
             self.error(keyLocation.appending("keyPassword"), "is required: \(file) is an encrypted private key")
             return nil
