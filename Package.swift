@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -57,10 +58,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            // Certificate, key and PKCS#12 loading shared by the listener, the upstream client and
+            // the identity-provider clients; not a product.
+            name: "PortcullisTLS",
+            dependencies: [
+                "PortcullisConfig",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PortcullisAuth",
             dependencies: [
                 "PortcullisConfig",
                 "PortcullisMetrics",
+                "PortcullisTLS",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ExtrasBase64", package: "swift-extras-base64"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -89,6 +107,7 @@ let package = Package(
             name: "PortcullisGateway",
             dependencies: [
                 "PortcullisConfig",
+                "PortcullisTLS",
                 "PortcullisHummingbird",
                 "PortcullisAuth",
                 "PortcullisMetrics",
@@ -133,6 +152,7 @@ let package = Package(
             name: "PortcullisAuthTests",
             dependencies: [
                 "PortcullisAuth",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "PortcullisConfig",
                 "PortcullisMetrics",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -176,6 +196,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,30 +1,180 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
 import PortcullisConfig
 import PortcullisMetrics
+import PortcullisTLS
 
 /// Builds authenticators and policies from configuration, sharing one authenticator per identity
 /// source so that caches are shared by every route that uses it.
+///
+/// Loading reads every key file a JWT entry names (errors are ``ConfigError``s naming the file and
+/// the config line) but contacts no identity provider: call ``start()`` for the first JWKS
+/// fetches, run ``run()`` for the refreshes, and ``shutdown()`` at the end.
 public struct AuthEngine: Sendable {
     /// The file user store, when any entry uses it.
     public let fileUserStore: FileUserStore?
+    /// The JWKS endpoints the JWT entries fetch keys from.
+    public let jwksSources: [JWKSKeySource]
+    /// Things to tell the operator at start (an expired CA of an identity provider, for example).
+    public let warnings: [ConfigDiagnostic]
     private let metrics: PortcullisMetrics?
+    private let jwtAuthenticators: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)]
+    private let httpClients: [HTTPClient]
 
-    public init(config: GatewayConfig, metrics: PortcullisMetrics?, fileUserStoreCache: FileUserStore.CacheSettings = .init()) {
+    /// Loads every authenticator `config` uses.
+    ///
+    /// - Parameters:
+    ///   - config: the validated configuration.
+    ///   - metrics: where auth, cache and identity-provider series go, if anywhere.
+    ///   - fileUserStoreCache: the verified-credential cache of the file user store.
+    ///   - logger: for identity-provider events (JWKS fetches).
+    ///   - eventLoopGroup: what identity-provider clients run on.
+    /// - Throws: ``ConfigError`` with one diagnostic per key file that cannot be used.
+    public static func load(
+        config: GatewayConfig,
+        metrics: PortcullisMetrics?,
+        fileUserStoreCache: FileUserStore.CacheSettings = .init(),
+        logger: Logger = Logger(label: "portcullis.auth"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(ConfigError) -> AuthEngine {
+        var material = TLSMaterial()
+        var jwt: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)] = []
+        var sources: [JWKSKeySource] = []
+        var clients: [IdentityProviderClientKey: HTTPClient] = [:]
+        var tlsConfigurations: [ClientSecureSocketConfig: TLSConfiguration?] = [:]
+        let entries = config.services.flatMap { service in service.auth + service.resources.flatMap { $0.auth ?? [] } }
+        for entry in entries {
+            guard case .jwt(let validator) = entry.method, !jwt.contains(where: { $0.config == validator }) else { continue }
+            let keys: any JWTKeySource
+            if case .jwks(let jwks) = validator.signature {
+                let client = jwks.client
+                var tls: TLSConfiguration?
+                if let secureSocket = client.secureSocket {
+                    if tlsConfigurations[secureSocket] == nil {
+                        tlsConfigurations[secureSocket] = ClientTLSConfiguration.make(secureSocket, material: &material)
+                    }
+                    guard let built = tlsConfigurations[secureSocket] ?? nil else { continue }
+                    tls = built
+                }
+                let clientKey = IdentityProviderClientKey(secureSocket: client.secureSocket, connectTimeoutSeconds: client.connectTimeoutSeconds)
+                let httpClient =
+                    clients[clientKey]
+                    ?? HTTPClient(
+                        eventLoopGroupProvider: .shared(eventLoopGroup),
+                        configuration: Self.clientConfiguration(tls: tls, connectTimeoutSeconds: client.connectTimeoutSeconds)
+                    )
+                clients[clientKey] = httpClient
+                let source = JWKSKeySource(config: jwks, client: httpClient, metrics: metrics, logger: logger)
+                sources.append(source)
+                keys = source
+            } else {
+                guard let key = await JWTKeyLoader.key(for: validator.signature, material: &material) else { continue }
+                keys = StaticJWTKeySource(JWTKeySet(keys: [key]))
+            }
+            jwt.append((validator, JWTAuthenticator(config: validator, keys: keys, metrics: metrics)))
+        }
+        guard material.diagnostics.isEmpty else {
+            for client in clients.values {
+                try? await client.shutdown()
+            }
+            throw ConfigError(diagnostics: material.diagnostics)
+        }
+        return AuthEngine(
+            fileUserStore: config.users.isEmpty ? nil : FileUserStore(users: config.users, cache: fileUserStoreCache, metrics: metrics),
+            jwksSources: sources,
+            warnings: material.warnings,
+            metrics: metrics,
+            jwtAuthenticators: jwt,
+            httpClients: Array(clients.values)
+        )
+    }
+
+    private init(
+        fileUserStore: FileUserStore?,
+        jwksSources: [JWKSKeySource],
+        warnings: [ConfigDiagnostic],
+        metrics: PortcullisMetrics?,
+        jwtAuthenticators: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)],
+        httpClients: [HTTPClient]
+    ) {
+        self.fileUserStore = fileUserStore
+        self.jwksSources = jwksSources
+        self.warnings = warnings
         self.metrics = metrics
-        self.fileUserStore = config.users.isEmpty ? nil : FileUserStore(users: config.users, cache: fileUserStoreCache, metrics: metrics)
+        self.jwtAuthenticators = jwtAuthenticators
+        self.httpClients = httpClients
     }
 
     /// The policy for one `auth` array.
     public func policy(for entries: [AuthEntryConfig]) -> AuthPolicy {
-        let built: [AuthEntry] = entries.compactMap { entry in
+        let built: [AuthEntry] = entries.map { entry in
             switch entry.method {
             case .fileUserStore:
-                // The validator refuses fileUserStoreConfig without users, so the store exists here.
-                guard let store = self.fileUserStore else { return nil }
+                // The validator refuses fileUserStoreConfig without users; fail closed regardless.
+                let store: any Authenticator = self.fileUserStore ?? UnavailableAuthenticator(method: .basicFile, scheme: .basic)
                 return AuthEntry(authenticator: store, scopes: entry.scopes)
             case .mtls(let subjectScopes):
                 return AuthEntry(authenticator: MTLSAuthenticator(subjectScopes: subjectScopes), scopes: entry.scopes)
+            case .jwt(let validator):
+                let authenticator: any Authenticator =
+                    self.jwtAuthenticators.first(where: { $0.config == validator })?.authenticator
+                    ?? UnavailableAuthenticator(method: .jwt, scheme: .bearer)
+                return AuthEntry(authenticator: authenticator, scopes: entry.scopes)
             }
         }
         return AuthPolicy(entries: built, metrics: self.metrics)
+    }
+
+    /// Fetches every JWKS once, concurrently. A failure is logged, not fatal: the source retries.
+    public func start() async {
+        await withTaskGroup(of: Void.self) { group in
+            for source in self.jwksSources {
+                group.addTask { await source.refresh() }
+            }
+        }
+    }
+
+    /// Runs the JWKS refreshes until the task is cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for source in self.jwksSources {
+                group.addTask { await source.run() }
+            }
+        }
+    }
+
+    /// Closes the identity-provider clients.
+    public func shutdown() async {
+        for client in self.httpClients {
+            try? await client.shutdown()
+        }
+    }
+
+    private static func clientConfiguration(tls: TLSConfiguration?, connectTimeoutSeconds: Double) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = tls
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeoutSeconds * 1000)))
+        configuration.tracing.tracer = nil
+        return configuration
+    }
+}
+
+/// Identity-provider calls with the same TLS settings and connect timeout share one client.
+private struct IdentityProviderClientKey: Hashable {
+    var secureSocket: ClientSecureSocketConfig?
+    var connectTimeoutSeconds: Double
+}
+
+/// Stands in for an authenticator that could not be built: never authenticates anyone.
+private struct UnavailableAuthenticator: Authenticator {
+    let method: AuthMethod
+    let scheme: CredentialScheme
+
+    func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+        .unavailable(AuthFailure(.providerUnavailable, "\(self.method.rawValue) authenticator is not configured"))
     }
 }

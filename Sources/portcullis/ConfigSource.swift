@@ -1,4 +1,5 @@
 import ArgumentParser
+import PortcullisAuth
 import PortcullisConfig
 import PortcullisGateway
 
@@ -13,12 +14,15 @@ import Darwin
 /// Loads a configuration for a command, turning failures into the contract's exit codes.
 enum ConfigSource {
     /// The file's configuration, or the embedded quickstart when `path` is `nil`, with its
-    /// certificates and keys loaded and checked (their warnings are in ``GatewayTLS/warnings``).
-    static func load(_ path: String?) throws -> (config: GatewayConfig, tls: GatewayTLS) {
-        let config: GatewayConfig
+    /// certificates and keys (TLS and JWT) loaded and checked; returns every warning found on the way.
+    static func load(_ path: String?) async throws -> (config: GatewayConfig, warnings: [ConfigDiagnostic]) {
         do {
-            config = try path.map { try ConfigLoader.load(file: $0) } ?? ConfigLoader.quickstart()
-            return (config, try GatewayTLS(config: config))
+            let config = try path.map { try ConfigLoader.load(file: $0) } ?? ConfigLoader.quickstart()
+            let tls = try GatewayTLS(config: config)
+            // Loading reads the JWT key files; nothing is fetched and the clients are closed again.
+            let engine = try await AuthEngine.load(config: config, metrics: nil)
+            await engine.shutdown()
+            return (config, config.warnings + tls.warnings + engine.warnings)
         } catch let error as ConfigError {
             for diagnostic in error.diagnostics {
                 printError(diagnostic.description)

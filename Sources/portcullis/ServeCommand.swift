@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "portcullis")
         logger.info("loading configuration", metadata: ["source": "\(self.config ?? ConfigLoader.quickstartName)"])
         // Certificates are checked here too, so a bad one exits with the config-error status.
-        let (config, _) = try ConfigSource.load(self.config)
+        let (config, _) = try await ConfigSource.load(self.config)
         for warning in config.warnings {
             logger.warning("\(warning.description)")
         }

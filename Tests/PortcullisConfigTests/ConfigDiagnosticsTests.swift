@@ -117,7 +117,7 @@ struct ConfigDiagnosticsTests {
     }
 
     @Test("records of later releases are refused by name, not ignored", arguments: [
-        "jwtValidatorConfig", "oauth2IntrospectionConfig", "ldapUserStoreConfig",
+        "oauth2IntrospectionConfig", "ldapUserStoreConfig",
     ])
     func notSupportedYet(record: String) {
         let found = self.diagnostics(

@@ -114,4 +114,45 @@ struct CertificateLoadingTests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("\(pki.path("gateway.toml")):8: service[0].upstreamClient.secureSocket.cert: \(pki.path("server.key")): holds no PEM certificate"))
     }
+
+    @Test("JWT key files are checked by check too: an expired certificate, a missing alias, a bad file")
+    func jwtKeyFiles() async throws {
+        let fixture = try await JWTFixture.make()
+        let file = fixture.path("jwt.toml")
+        let cases: [(String, String)] = [
+            (
+                #"certFile = "rsa-expired.crt""#,
+                "\(file):8: service[0].auth[0].jwtValidatorConfig.signatureConfig.certFile: \(fixture.path("rsa-expired.crt")): the certificate expired on"
+            ),
+            (
+                #"certFile = "rsa.key""#,
+                "\(file):8: service[0].auth[0].jwtValidatorConfig.signatureConfig.certFile: \(fixture.path("rsa.key")): holds no PEM certificate or public key"
+            ),
+            (
+                #"trustStoreConfig = { trustStore = { path = "truststore.p12", password = "storepass" }, certAlias = "nobody" }"#,
+                "\(file):8: service[0].auth[0].jwtValidatorConfig.signatureConfig.trustStoreConfig.certAlias: \(fixture.path("truststore.p12")) has no certificate with alias \"nobody\""
+            ),
+            (
+                #"trustStoreConfig = { trustStore = { path = "truststore.p12", password = "wrong" } }"#,
+                "\(file):8: service[0].auth[0].jwtValidatorConfig.signatureConfig.trustStoreConfig.trustStore.path: \(fixture.path("truststore.p12")): cannot be opened: wrong password, or the file is damaged"
+            ),
+        ]
+        for (signature, expected) in cases {
+            let toml = """
+                [[service]]
+                basePath = "/"
+                upstream = "http://127.0.0.1:8080"
+                  [[service.auth]]
+                  [service.auth.jwtValidatorConfig]
+                  issuer = "x"
+                  [service.auth.jwtValidatorConfig.signatureConfig]
+                  \(signature)
+                """
+            try toml.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try await ExternalTool.runAsync(CommandRunner.executable.path, ["check", "--config", file])
+            #expect(result.status == 1, "\(signature)")
+            #expect(result.stderr.contains(expected), "\(signature): \(result.stderr)")
+            #expect(!result.stderr.contains("storepass"))
+        }
+    }
 }

@@ -37,10 +37,10 @@ struct RouteTableTests {
           respond = { body = "home-index" }
         """
 
-    static func table() throws -> RouteTable {
+    static func table() async throws -> RouteTable {
         let config = try ConfigLoader.parse(Self.config, file: "routes.toml")
         let metrics = PortcullisMetrics()
-        return RouteTable(config: config, engine: AuthEngine(config: config, metrics: metrics), metrics: metrics)
+        return RouteTable(config: config, engine: try await AuthEngine.load(config: config, metrics: metrics), metrics: metrics)
     }
 
     /// The body of the fixed response the route answers with, or what else matched.
@@ -62,8 +62,8 @@ struct RouteTableTests {
     // cart 4, home-index 10.
 
     @Test("literal segments beat {param}, which beats /**")
-    func specificity() throws {
-        let table = try Self.table()
+    func specificity() async throws {
+        let table = try await Self.table()
         #expect(try Self.resolve(table, "GET", "/shop/items/special") == "respond:7")
         #expect(try Self.resolve(table, "GET", "/shop/items/42") == "respond:5")
         #expect(try Self.resolve(table, "GET", "/shop/items/42/reviews") == "respond:12")
@@ -73,16 +73,16 @@ struct RouteTableTests {
     }
 
     @Test("method mismatches are 405 with the allowed methods; unknown paths 404")
-    func methodsAndMisses() throws {
-        let table = try Self.table()
+    func methodsAndMisses() async throws {
+        let table = try await Self.table()
         #expect(try Self.resolve(table, "PUT", "/shop/cart") == "respond:4")
         #expect(try Self.resolve(table, "GET", "/shop/cart") == "405 PUT")
         #expect(try Self.resolve(table, "GET", "/shop/other") == "404")
     }
 
     @Test("the longest base path wins; a base path matches whole segments only")
-    func basePaths() throws {
-        let table = try Self.table()
+    func basePaths() async throws {
+        let table = try await Self.table()
         #expect(try Self.resolve(table, "GET", "/shopping") == "proxy:root")
         #expect(try Self.resolve(table, "GET", "/") == "proxy:root")
         #expect(try Self.resolve(table, "DELETE", "/anything/else?x=1") == "proxy:root")

@@ -18,23 +18,36 @@ let benchmarks: @Sendable () -> Void = {
 
     let config = Fixtures.config
     let metrics = PortcullisMetrics()
-    let engine = AuthEngine(config: config, metrics: metrics)
-    let routes = RouteTable(config: config, engine: engine, metrics: metrics)
-    let policy = engine.policy(for: [AuthEntryConfig(method: .fileUserStore, scopes: ["hello"])])
+    // AuthEngine.load is async (it reads key files); the suites below are registered synchronously,
+    // so each builds what it needs inside its own closure, before measuring.
+    @Sendable func prepared() async -> (routes: RouteTable, policy: AuthPolicy) {
+        // The fixture config has no key files, so loading cannot fail.
+        let engine = try! await AuthEngine.load(config: config, metrics: metrics)
+        return (
+            RouteTable(config: config, engine: engine, metrics: metrics),
+            engine.policy(for: [AuthEntryConfig(method: .fileUserStore, scopes: ["hello"])])
+        )
+    }
 
     Benchmark("Route.match") { benchmark in
+        let routes = await prepared().routes
+        benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(routes.routes(method: "GET", target: "/shop/items/42?verbose=1"))
         }
     }
 
     Benchmark("Auth.401.noHeader") { benchmark in
+        let policy = await prepared().policy
+        benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(await policy.evaluate(AuthRequest(authorization: nil)))
         }
     }
 
     Benchmark("Auth.401.malformedHeader") { benchmark in
+        let policy = await prepared().policy
+        benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(await policy.evaluate(AuthRequest(authorization: "Basic !!not-base64!!")))
         }
@@ -65,6 +78,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Auth.basic.cacheHit") { benchmark in
+        let policy = await prepared().policy
         // Warm the cache once (one bcrypt run) before measuring.
         _ = await policy.evaluate(AuthRequest(authorization: Fixtures.alice))
         benchmark.startMeasurement()
@@ -74,6 +88,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Auth.403.basicCached") { benchmark in
+        let policy = await prepared().policy
         _ = await policy.evaluate(AuthRequest(authorization: Fixtures.bob))
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {

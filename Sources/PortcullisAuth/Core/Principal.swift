@@ -1,3 +1,5 @@
+import PortcullisConfig
+
 /// Who a request was authenticated as.
 public struct Principal: Sendable, Hashable {
     /// The user name, token subject or certificate subject.
@@ -23,14 +25,4 @@ public struct Principal: Sendable, Hashable {
         }
         return false
     }
-}
-
-/// A claim value as JSON knows it.
-public enum ClaimValue: Sendable, Hashable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case array([ClaimValue])
-    case object([String: ClaimValue])
-    case null
 }

@@ -12,7 +12,6 @@ struct ConfigValidator {
 
     /// Records that a later release implements, so they are refused by name rather than as unknown keys.
     static let notSupportedYet: [String: String] = [
-        "jwtValidatorConfig": "JWT validation",
         "oauth2IntrospectionConfig": "OAuth2 token introspection",
         "ldapUserStoreConfig": "the LDAP user store",
     ]
@@ -344,7 +343,7 @@ struct ConfigValidator {
     }
 
     mutating func authEntry(_ fields: Fields, at path: ConfigPath, hasUsers: Bool) -> AuthEntryConfig? {
-        let methodKeys = ["fileUserStoreConfig", "mtls"] + Self.notSupportedYet.keys.sorted()
+        let methodKeys = ["fileUserStoreConfig", "jwtValidatorConfig", "mtls"] + Self.notSupportedYet.keys.sorted()
         self.checkKeys(fields, at: path, allowed: Set(methodKeys + ["scopes"]))
         let present = methodKeys.filter { fields[$0] != nil }
         let scopes = self.scopes(fields, at: path, allowEmpty: false)
@@ -363,6 +362,9 @@ struct ConfigValidator {
         guard let methodFields = self.table(fields, key, at: path) else { return nil }
         if key == "mtls" {
             return self.mtlsEntry(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: $0, scopes: scopes) }
+        }
+        if key == "jwtValidatorConfig" {
+            return self.jwtValidator(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: .jwt($0), scopes: scopes) }
         }
         self.checkKeys(methodFields, at: path.appending(key), allowed: [])
         if !hasUsers {

@@ -10,11 +10,13 @@ public struct AuthEntryConfig: Sendable, Equatable {
     }
 }
 
-/// How an auth entry authenticates. Later methods (JWT, introspection, LDAP, mTLS) add cases.
+/// How an auth entry authenticates. Later methods (introspection, LDAP) add cases.
 public enum AuthMethodConfig: Sendable, Equatable {
     /// `fileUserStoreConfig = {}`: Basic credentials checked against `[[ballerina.auth.users]]`.
     case fileUserStore
     /// `mtls = { subjectScopes }`: the verified TLS client certificate's subject is the principal.
     /// Keys are subjects in the canonical form of ``DistinguishedNameText/canonical(_:)``.
     case mtls(subjectScopes: [String: [String]])
+    /// `jwtValidatorConfig`: a bearer JWT verified with a configured key and claim checks.
+    case jwt(JWTValidatorConfig)
 }

@@ -43,9 +43,18 @@ public struct Gateway: Service {
         for warning in tls.warnings {
             self.logger.warning("\(warning.description)")
         }
-        let engine = AuthEngine(config: self.config, metrics: self.metrics)
+        let engine = try await AuthEngine.load(config: self.config, metrics: self.metrics, logger: self.logger, eventLoopGroup: eventLoopGroup)
+        for warning in engine.warnings {
+            self.logger.warning("\(warning.description)")
+        }
         if engine.fileUserStore != nil {
             self.logger.info("file user store ready", metadata: ["users": "\(self.config.users.count)"])
+        }
+        if !engine.jwksSources.isEmpty {
+            // One attempt each before listening, so the first requests find keys; an unreachable
+            // endpoint is logged and retried, not fatal.
+            await engine.start()
+            self.logger.info("JWKS sources started", metadata: ["sources": "\(engine.jwksSources.count)"])
         }
         let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics)
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
@@ -90,7 +99,10 @@ public struct Gateway: Service {
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger
         )
-        var services: [any Service] = [gatewayApp]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: gatewayApp)]
+        if !engine.jwksSources.isEmpty {
+            services.append(.init(service: IdentityProviderRefresh(engine: engine), successTerminationBehavior: .ignore))
+        }
         if let metricsConfig = self.config.metrics {
             let metricsApp = Application(
                 router: MetricsEndpoint.router(config: metricsConfig, metrics: self.metrics),
@@ -103,11 +115,11 @@ public struct Gateway: Service {
                 eventLoopGroupProvider: .shared(eventLoopGroup),
                 logger: logger
             )
-            services.append(metricsApp)
+            services.append(.init(service: metricsApp))
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) },
+                services: services,
                 gracefulShutdownSignals: [],
                 cancellationSignals: [],
                 logger: logger
@@ -122,9 +134,22 @@ public struct Gateway: Service {
             }
         } catch {
             await proxy.shutdown()
+            await engine.shutdown()
             throw error
         }
         await proxy.shutdown()
+        await engine.shutdown()
         logger.info("gateway stopped")
+    }
+}
+
+/// Runs the auth engine's identity-provider refreshes (JWKS) until the gateway shuts down.
+private struct IdentityProviderRefresh: Service {
+    let engine: AuthEngine
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.engine.run()
+        }
     }
 }

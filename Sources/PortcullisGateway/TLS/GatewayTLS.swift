@@ -1,6 +1,7 @@
 import NIOCore
 import NIOSSL
 import PortcullisConfig
+import PortcullisTLS
 
 /// The TLS settings of a configuration, loaded and checked: the listener's server configuration and
 /// one client configuration per distinct outbound `secureSocket`.
@@ -9,9 +10,7 @@ import PortcullisConfig
 /// ``ConfigDiagnostic`` (file, line, key path), so `portcullis check` and `portcullis serve` refuse
 /// a bad certificate the same way they refuse a bad key in the TOML.
 public struct GatewayTLS: Sendable {
-    /// How long a closing TLS connection waits for the peer's `close_notify`. swift-nio-ssl's
-    /// default of 5 s would hold a graceful shutdown open for that long per idle client.
-    static let shutdownTimeout: TimeAmount = .milliseconds(500)
+    static var shutdownTimeout: TimeAmount { ClientTLSConfiguration.shutdownTimeout }
 
     /// The listener's configuration; `nil` when it serves plain HTTP.
     public let server: TLSConfiguration?
@@ -34,7 +33,7 @@ public struct GatewayTLS: Sendable {
         var clients: [ClientSecureSocketConfig: TLSConfiguration] = [:]
         for service in config.services {
             guard let secureSocket = service.upstreamClient.secureSocket, clients[secureSocket] == nil else { continue }
-            if let client = Self.clientConfiguration(secureSocket, material: &material) {
+            if let client = ClientTLSConfiguration.make(secureSocket, material: &material) {
                 clients[secureSocket] = client
             }
         }
@@ -53,11 +52,11 @@ public struct GatewayTLS: Sendable {
     }
 
     private static func serverConfiguration(_ settings: ListenerSecureSocketConfig, material: inout TLSMaterial) -> TLSConfiguration? {
-        let keyLocation = settings.keyLocation ?? Self.unknownLocation(["listener", "secureSocket", "key"])
+        let keyLocation = settings.keyLocation ?? ConfigLocation.unknown(["listener", "secureSocket", "key"])
         let identity = material.identity(settings.key, at: keyLocation)
         var trustRoots: [NIOSSLCertificate]?
         if let mutualSsl = settings.mutualSsl {
-            let certLocation = mutualSsl.certLocation ?? Self.unknownLocation(["listener", "secureSocket", "mutualSsl", "cert"])
+            let certLocation = mutualSsl.certLocation ?? ConfigLocation.unknown(["listener", "secureSocket", "mutualSsl", "cert"])
             trustRoots = material.trustRoots(mutualSsl.cert, at: certLocation)
             if trustRoots == nil { return nil }
         }
@@ -85,41 +84,10 @@ public struct GatewayTLS: Sendable {
         return configuration
     }
 
-    private static func clientConfiguration(_ settings: ClientSecureSocketConfig, material: inout TLSMaterial) -> TLSConfiguration? {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = .tlsv12
-        configuration.shutdownTimeout = Self.shutdownTimeout
-        var valid = true
-        if settings.disable {
-            configuration.certificateVerification = .none
-        } else if let cert = settings.cert {
-            let location = settings.certLocation ?? Self.unknownLocation(["secureSocket", "cert"])
-            if let roots = material.trustRoots(cert, at: location) {
-                configuration.trustRoots = .certificates(roots)
-            } else {
-                valid = false
-            }
-        }
-        if let key = settings.key {
-            let location = settings.keyLocation ?? Self.unknownLocation(["secureSocket", "key"])
-            if let identity = material.identity(key, at: location) {
-                configuration.certificateChain = identity.chain.map { .certificate($0) }
-                configuration.privateKey = .privateKey(identity.key)
-            } else {
-                valid = false
-            }
-        }
-        return valid ? configuration : nil
-    }
-
     private static func niosslVersion(_ version: PortcullisConfig.TLSVersion) -> NIOSSL.TLSVersion {
         switch version {
         case .tls12: .tlsv12
         case .tls13: .tlsv13
         }
-    }
-
-    private static func unknownLocation(_ keys: [String]) -> ConfigLocation {
-        ConfigLocation(file: "(config)", line: 0, path: ConfigPath(keys.map { .key($0) }))
     }
 }

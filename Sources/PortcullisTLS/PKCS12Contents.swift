@@ -6,8 +6,8 @@ import CNIOBoringSSL
 import NIOSSL
 
 /// What a PKCS#12 file holds, read without trusting it to be well formed.
-struct PKCS12Contents {
-    enum Failure: Error, Equatable {
+package struct PKCS12Contents {
+    package enum Failure: Error, Equatable {
         /// Not DER-encoded PKCS#12 at all.
         case notPKCS12
         /// PKCS#12, but the MAC or the decryption failed: almost always the wrong password.
@@ -15,13 +15,15 @@ struct PKCS12Contents {
     }
 
     /// Whether the file has a private key and a certificate that matches it.
-    let hasKeyAndCertificate: Bool
+    package let hasKeyAndCertificate: Bool
     /// Whether the file has a private key at all.
-    let hasKey: Bool
+    package let hasKey: Bool
     /// Every certificate in the file that is not the key's own, DER-encoded, in file order.
-    let otherCertificates: [[UInt8]]
+    package let otherCertificates: [[UInt8]]
+    /// The friendly name (alias) of each of ``otherCertificates``, when the file gives one.
+    package let otherCertificateAliases: [String?]
 
-    init(bytes: [UInt8], password: String) throws(Failure) {
+    package init(bytes: [UInt8], password: String) throws(Failure) {
         // A PKCS#12 file is one DER SEQUENCE. BoringSSL reads the structure only in PKCS12_parse,
         // where any failure looks like a wrong password, so refuse other files (PEM text) here.
         guard bytes.first == 0x30 else { throw .notPKCS12 }
@@ -49,6 +51,7 @@ struct PKCS12Contents {
         self.hasKey = key != nil
         self.hasKeyAndCertificate = key != nil && certificate != nil
         var ders: [[UInt8]] = []
+        var aliases: [String?] = []
         if let others {
             for index in 0..<sk_X509_num(others) {
                 guard let x509 = sk_X509_value(others, index) else { continue }
@@ -57,9 +60,15 @@ struct PKCS12Contents {
                 if length > 0, let out {
                     ders.append(Array(UnsafeBufferPointer(start: out, count: Int(length))))
                     OPENSSL_free(out)
+                    var aliasLength: Int32 = 0
+                    let alias = X509_alias_get0(x509, &aliasLength).map { bytes in
+                        String(decoding: UnsafeBufferPointer(start: bytes, count: Int(aliasLength)), as: UTF8.self)
+                    }
+                    aliases.append(alias)
                 }
             }
         }
         self.otherCertificates = ders
+        self.otherCertificateAliases = aliases
     }
 }

@@ -8,18 +8,18 @@ import PortcullisConfig
 
 /// Reads the certificates and keys a config names, turning every problem into a diagnostic that
 /// names the file, the config line and the key path. Nothing here logs or returns a password.
-struct TLSMaterial {
+package struct TLSMaterial {
     /// The clock certificates are checked against.
-    let now: Date
-    private(set) var diagnostics: [ConfigDiagnostic] = []
-    private(set) var warnings: [ConfigDiagnostic] = []
+    package let now: Date
+    package private(set) var diagnostics: [ConfigDiagnostic] = []
+    package private(set) var warnings: [ConfigDiagnostic] = []
 
-    init(now: Date = Date()) {
+    package init(now: Date = Date()) {
         self.now = now
     }
 
     /// A certificate chain (leaf first) and its private key, or `nil` after recording why not.
-    mutating func identity(_ key: KeyConfig, at keyLocation: ConfigLocation) -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)? {
+    package mutating func identity(_ key: KeyConfig, at keyLocation: ConfigLocation) -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)? {
         switch key {
         case .pem(let certFile, let keyFile, let keyPassword):
             let chain = self.pemCertificates(certFile, at: keyLocation.appending("certFile"))
@@ -59,7 +59,7 @@ struct TLSMaterial {
     }
 
     /// The CA certificates of a `cert` setting, or `nil` after recording why not.
-    mutating func trustRoots(_ trust: TrustConfig, at certLocation: ConfigLocation) -> [NIOSSLCertificate]? {
+    package mutating func trustRoots(_ trust: TrustConfig, at certLocation: ConfigLocation) -> [NIOSSLCertificate]? {
         let roots: [NIOSSLCertificate]
         let file: String
         switch trust {
@@ -161,7 +161,7 @@ struct TLSMaterial {
         return (try? NIOSSLContext(configuration: configuration)) != nil
     }
 
-    private mutating func read(_ file: String, at location: ConfigLocation) -> [UInt8]? {
+    package mutating func read(_ file: String, at location: ConfigLocation) -> [UInt8]? {
         guard let data = FileManager.default.contents(atPath: file) else {
             self.error(location, "\(file): cannot be read")
             return nil
@@ -173,7 +173,7 @@ struct TLSMaterial {
         return [UInt8](data)
     }
 
-    private static func describe(_ failure: PKCS12Contents.Failure, path: String) -> String {
+    package static func describe(_ failure: PKCS12Contents.Failure, path: String) -> String {
         switch failure {
         case .notPKCS12: "\(path): is not a PKCS#12 file"
         case .wrongPasswordOrCorrupt: "\(path): cannot be opened: wrong password, or the file is damaged"
@@ -182,21 +182,21 @@ struct TLSMaterial {
 
     private var nowSeconds: Int { Int(self.now.timeIntervalSince1970) }
 
-    private static func format(_ seconds: some BinaryInteger) -> String {
+    package static func format(_ seconds: some BinaryInteger) -> String {
         Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(.iso8601)
     }
 
-    private mutating func error(_ location: ConfigLocation, _ message: String) {
+    package mutating func error(_ location: ConfigLocation, _ message: String) {
         self.diagnostics.append(location.diagnostic(message))
     }
 
-    private mutating func warning(_ location: ConfigLocation, _ message: String) {
+    package mutating func warning(_ location: ConfigLocation, _ message: String) {
         self.warnings.append(location.diagnostic(message))
     }
 }
 
 extension ConfigLocation {
-    func appending(_ key: String) -> ConfigLocation {
+    package func appending(_ key: String) -> ConfigLocation {
         ConfigLocation(file: self.file, line: self.line, path: self.path.appending(key))
     }
 }

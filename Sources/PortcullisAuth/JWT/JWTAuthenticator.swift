@@ -1,0 +1,120 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOCore
+import PortcullisConfig
+import PortcullisMetrics
+
+/// A `jwtValidatorConfig` entry as an ``Authenticator`` for bearer tokens.
+///
+/// A request's token is looked up in a bounded, sharded cache first: a hit takes one shard lock,
+/// no actor hop, and is never served at or past the token's `exp`. A miss parses the token,
+/// refuses any `alg` the configured key does not verify (RFC 8725 §3.1), picks the key by `kid`,
+/// verifies the signature, then the claims; concurrent misses for one token share one
+/// verification. Only valid tokens are cached; a key source that cannot be reached answers
+/// `unavailable` (503) for tokens no known key can decide, and that is never cached.
+public final class JWTAuthenticator: Authenticator {
+    public var method: AuthMethod { .jwt }
+    public var scheme: CredentialScheme { .bearer }
+
+    private let rules: JWTClaimsRules
+    private let keys: any JWTKeySource
+    private let cache: BoundedCache<TokenCacheKey, CachedToken>?
+    private let inFlight = SingleFlight<TokenCacheKey, AuthenticationResult>()
+    private let maxAge: Double
+    private let clock: @Sendable () -> Double
+
+    /// - Parameters:
+    ///   - config: the claim checks and cache settings (its key source is given by `keys`).
+    ///   - keys: where verification keys come from.
+    ///   - metrics: where the `jwt` cache reports, if anywhere.
+    ///   - clock: seconds since the epoch; tests move it.
+    public init(
+        config: JWTValidatorConfig,
+        keys: any JWTKeySource,
+        metrics: PortcullisMetrics? = nil,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        self.rules = JWTClaimsRules(config)
+        self.keys = keys
+        self.cache =
+            config.cache.capacity == 0
+            ? nil
+            : BoundedCache(capacity: config.cache.capacity, metrics: metrics?.cache("jwt") ?? .unregistered())
+        self.maxAge = config.cache.maxAgeSeconds.isFinite ? config.cache.maxAgeSeconds : CacheSettingsConfig.defaultMaxAgeSeconds
+        self.clock = clock
+    }
+
+    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+        guard case .bearer(let token) = request.credential else {
+            return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
+        }
+        let key = TokenCacheKey(token)
+        if let cache, let cached = cache.value(for: key) {
+            // The entry's own deadline already ends at exp on the monotonic clock; checking the
+            // wall clock too keeps "never past exp" true whatever either clock does.
+            if cached.expiresAt > self.clock() {
+                return .authenticated(cached.principal)
+            }
+            cache.remove(key)
+        }
+        let parsed: CompactJWT
+        do throws(JWTValidationError) {
+            parsed = try CompactJWT(token)
+            guard JWTAlgorithmName(rawValue: parsed.header.algorithm) != nil else {
+                throw .algorithmNotAllowed(parsed.header.algorithm)
+            }
+        } catch {
+            return .unauthenticated(error.failure)
+        }
+        return await self.inFlight.run(key) {
+            await self.verify(parsed, key: key)
+        }
+    }
+
+    private func verify(_ token: CompactJWT, key cacheKey: TokenCacheKey) async -> AuthenticationResult {
+        let keyID = token.header.keyID
+        var key = self.keys.currentKeys.key(for: keyID)
+        if key == nil {
+            switch await self.keys.keysAfterMiss(keyID: keyID) {
+            case .keys(let keys): key = keys.key(for: keyID)
+            case .unavailable(let reason): return .unavailable(AuthFailure(.providerUnavailable, reason))
+            }
+        }
+        guard let key else {
+            return .unauthenticated(JWTValidationError.unknownKey(keyID).failure)
+        }
+        let outcome: JWTClaimsRules.Outcome
+        let now = self.clock()
+        do throws(JWTValidationError) {
+            try key.verify(alg: token.header.algorithm, signature: token.signature, signingInput: token.signingInput)
+            outcome = try self.rules.check(token, now: now)
+        } catch {
+            return .unauthenticated(error.failure)
+        }
+        if let cache {
+            let lifetime = min(outcome.expiresAt.map { $0 - now } ?? .infinity, self.maxAge)
+            if lifetime > 0 {
+                let start = NIODeadline.now()
+                cache.insert(
+                    CachedToken(principal: outcome.principal, expiresAt: now + lifetime),
+                    for: cacheKey,
+                    expiresAt: start + .nanoseconds(Int64(lifetime * 1e9)),
+                    now: start
+                )
+            }
+        }
+        return .authenticated(outcome.principal)
+    }
+
+    /// A verified token's principal and when it stops being served (seconds since the epoch).
+    struct CachedToken: Sendable {
+        var principal: Principal
+        var expiresAt: Double
+    }
+
+    /// Verified tokens currently cached.
+    public var cachedTokenCount: Int { self.cache?.entryCount ?? 0 }
+}

@@ -1,0 +1,144 @@
+import Crypto
+import Foundation
+import NIOConcurrencyHelpers
+import PortcullisConfig
+import Testing
+
+@testable import PortcullisAuth
+
+/// The JWT authenticator alone, with a clock the tests move and HS256 tokens signed here with
+/// swift-crypto's HMAC (not with jwt-kit, which the authenticator verifies with).
+@Suite("JWT authenticator")
+struct JWTAuthenticatorTests {
+    static let secret = "unit-test-secret-that-is-32-bytes"
+
+    static func token(_ claims: [String: Any], header: [String: Any] = ["alg": "HS256", "typ": "JWT"]) throws -> String {
+        func encode(_ object: [String: Any]) throws -> String {
+            Data(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).base64URL
+        }
+        let input = "\(try encode(header)).\(try encode(claims))"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(Self.secret.utf8)))
+        return "\(input).\(Data(mac).base64URL)"
+    }
+
+    final class Clock: Sendable {
+        private let seconds = NIOLockedValueBox<Double>(1_800_000_000)
+        var now: Double { self.seconds.withLockedValue { $0 } }
+        func advance(_ by: Double) { self.seconds.withLockedValue { $0 += by } }
+    }
+
+    static func authenticator(clock: Clock, keys: (any JWTKeySource)? = nil) async throws -> JWTAuthenticator {
+        let config = JWTValidatorConfig(signature: .secret(Self.secret), issuer: "unit")
+        let source: any JWTKeySource
+        if let keys {
+            source = keys
+        } else {
+            source = StaticJWTKeySource(JWTKeySet(keys: [try await JWTVerificationKey.make(JWTPublicKey(secret: Self.secret))]))
+        }
+        return JWTAuthenticator(config: config, keys: source, clock: { clock.now })
+    }
+
+    @Test("A cached token is never served at or after its exp, whatever the cache's own deadline")
+    func cachedTokenExpires() async throws {
+        let clock = Clock()
+        let authenticator = try await Self.authenticator(clock: clock)
+        let token = try Self.token(["iss": "unit", "sub": "alice", "exp": clock.now + 60])
+        let request = AuthRequest(credential: .bearer(token: token))
+        let first = await authenticator.authenticate(request)
+        guard case .authenticated = first else { Issue.record("first use: \(first)"); return }
+        #expect(authenticator.cachedTokenCount == 1)
+        clock.advance(59)
+        guard case .authenticated = await authenticator.authenticate(request) else { Issue.record("cached use"); return }
+        clock.advance(1)
+        guard case .unauthenticated(let failure) = await authenticator.authenticate(request) else {
+            Issue.record("served at exp")
+            return
+        }
+        #expect(failure.code == .jwtClaims)
+    }
+
+    @Test("The algorithm comes from the key: a token naming another family is refused before any work")
+    func algorithmFromKey() async throws {
+        let authenticator = try await Self.authenticator(clock: Clock())
+        for alg in ["RS256", "none", "HS256 ", "hs256", "ES256"] {
+            let token = try Self.token(["iss": "unit"], header: ["alg": alg])
+            guard case .unauthenticated(let failure) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: token))) else {
+                Issue.record("\(alg) accepted")
+                continue
+            }
+            #expect(failure.code == .jwtAlgorithm || failure.code == .jwtSignature, "\(alg): \(failure)")
+        }
+        let critical = try Self.token(["iss": "unit"], header: ["alg": "HS256", "crit": ["b64"], "b64": false])
+        guard case .unauthenticated(let failure) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: critical))) else {
+            Issue.record("crit accepted")
+            return
+        }
+        #expect(failure.code == .malformedCredentials)
+    }
+
+    /// A key source that holds every miss until the test lets it answer, counting misses.
+    final class SlowKeys: JWTKeySource {
+        let misses = NIOLockedValueBox(0)
+        let keys: JWTKeySet
+        let released = AsyncStream<Void>.makeStream()
+
+        init(keys: JWTKeySet) {
+            self.keys = keys
+        }
+
+        var currentKeys: JWTKeySet { .empty }
+
+        func keysAfterMiss(keyID: String?) async -> JWTKeyLookup {
+            self.misses.withLockedValue { $0 += 1 }
+            for await _ in self.released.stream { break }
+            return .keys(self.keys)
+        }
+    }
+
+    @Test("100 concurrent requests with one new token share one key lookup and one verification")
+    func singleFlight() async throws {
+        let keys = JWTKeySet(keys: [try await JWTVerificationKey.make(JWTPublicKey(secret: Self.secret))])
+        let slow = SlowKeys(keys: keys)
+        let clock = Clock()
+        let authenticator = try await Self.authenticator(clock: clock, keys: slow)
+        let token = try Self.token(["iss": "unit", "sub": "bob", "exp": clock.now + 60])
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    if case .authenticated = await authenticator.authenticate(AuthRequest(credential: .bearer(token: token))) { true } else { false }
+                }
+            }
+            // Release the lookup once; late arrivals find the cached result.
+            while slow.misses.withLockedValue({ $0 }) == 0 { await Task.yield() }
+            slow.released.continuation.yield()
+            var results: [Bool] = []
+            for await result in group { results.append(result) }
+            #expect(results.count == 100 && results.allSatisfy { $0 })
+        }
+        #expect(slow.misses.withLockedValue { $0 } == 1)
+    }
+
+    @Test("JSON claims: duplicate members, deep nesting, trailing data and bad escapes are refused")
+    func strictJSON() {
+        let deep = #"{"x":"# + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}"
+        let refused = [
+            #"{"a":1,"a":2}"#, deep, #"{"a":1} x"#, #"{"a":"\x"}"#, #"{"a":"\ud800"}"#, #"{"a":01}"#, #"{"a":1.}"#,
+            "{\"a\":\"\u{01}\"}", #"[1]"#, #"{"a":tru}"#, #"{"a":1"#, "",
+        ]
+        for text in refused {
+            #expect(throws: JSONClaimsParser.Failure.self, "\(text)") { try JSONClaimsParser.parseObject(Array(text.utf8)) }
+        }
+        let parsed = try? JSONClaimsParser.parseObject(Array(#"{"s":"a\"b\u00e9\ud83d\ude00","n":-1.5e3,"b":[true,false,null],"o":{}}"#.utf8))
+        #expect(parsed?["s"] == .string("a\"bé😀"))
+        #expect(parsed?["n"] == .number(-1500))
+        #expect(parsed?["b"] == .array([.bool(true), .bool(false), .null]))
+        #expect(parsed?["o"] == .object([:]))
+    }
+}
+
+extension Data {
+    var base64URL: String {
+        self.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// Keys, certificates, a trust store, key sets and tokens made by an independent implementation
+/// (PyJWT and pyca/cryptography, `Fixtures/jwt_fixture.py`) when the tests run; none are checked in.
+///
+/// The Python environment is the one `scripts/test.sh` makes (`.build/test-python`), or the
+/// interpreter named by `PORTCULLIS_TEST_PYTHON`.
+struct JWTFixture: Sendable {
+    let folder: String
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let script = repository.appendingPathComponent("Tests/PortcullisGatewayTests/Fixtures/jwt_fixture.py").path
+
+    static var python: String {
+        get throws {
+            if let named = ProcessInfo.processInfo.environment["PORTCULLIS_TEST_PYTHON"] { return named }
+            let venv = repository.appendingPathComponent(".build/test-python/bin/python").path
+            guard FileManager.default.isExecutableFile(atPath: venv) else {
+                throw ExternalTool.Failure(
+                    command: "python",
+                    output: "\(venv) is missing: run scripts/test.sh once (it installs PyJWT and cryptography there)"
+                )
+            }
+            return venv
+        }
+    }
+
+    /// Generates every key, certificate and key set in a new folder.
+    static func make() async throws -> JWTFixture {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-jwt-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let result = try await ExternalTool.runAsync(try Self.python, [Self.script, "keys", folder])
+        guard result.status == 0 else { throw ExternalTool.Failure(command: "jwt_fixture.py keys", output: result.stderr) }
+        return JWTFixture(folder: folder)
+    }
+
+    func path(_ name: String) -> String { "\(self.folder)/\(name)" }
+
+    /// One token per spec (see `jwt_fixture.py`), in order.
+    func tokens(_ specs: [[String: any Sendable]]) async throws -> [String] {
+        let input = String(decoding: try JSONSerialization.data(withJSONObject: specs), as: UTF8.self)
+        let result = try await ExternalTool.runAsync(try Self.python, [Self.script, "tokens", self.folder], input: input)
+        guard result.status == 0 else { throw ExternalTool.Failure(command: "jwt_fixture.py tokens", output: result.stderr) }
+        return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+
+    func token(_ spec: [String: any Sendable]) async throws -> String {
+        try #require(try await self.tokens([spec]).first)
+    }
+
+    /// Claims every test token carries unless a test says otherwise.
+    static func claims(scope: String = "read", expiresIn: Int = 300, extra: [String: any Sendable] = [:]) -> [String: any Sendable] {
+        var claims: [String: any Sendable] = [
+            "iss": "test-issuer", "aud": ["portcullis", "other"], "sub": "alice", "scope": scope, "exp": expiresIn < 0 ? "now\(expiresIn)" : "now+\(expiresIn)",
+        ]
+        for (name, value) in extra { claims[name] = value }
+        return claims
+    }
+}
