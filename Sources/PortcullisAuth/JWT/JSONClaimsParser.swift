@@ -1,13 +1,13 @@
 import PortcullisConfig
 
-/// A strict, bounded JSON parser for the header and payload of a JWT.
+/// A strict, bounded JSON parser for the header and payload of a JWT, and for JWKS documents.
 ///
-/// Written here rather than taken from Foundation for three reasons: the result is typed
-/// ``ClaimValue`` (no `Any` on the request path), nesting and size are bounded before any work is
-/// done (a deeply nested payload is refused, not recursed into), and duplicate member names are
-/// refused (RFC 7515 §5.2 allows either; refusing is the safe reading of RFC 8725 §3.x). In the same
-/// run (`JWT.claims.parse` vs `JWT.claims.parse.foundation` in Benchmarks/) it decodes a typical
-/// payload faster than `JSONSerialization` and with fewer allocations.
+/// Written here rather than taken from Foundation for what Foundation does not offer, not for speed
+/// (not yet measured against `JSONSerialization`; the JWT benchmarks will): the result is typed
+/// ``ClaimValue`` (no `Any` on the request path), nesting is bounded at ``maximumDepth`` so a deeply
+/// nested payload is refused without deep recursion, and a repeated member name is refused
+/// (RFC 7515 §5.2 allows refusing; `JSONSerialization` silently keeps one of them, so a signed
+/// token could carry two `iss` values that two parsers read differently).
 struct JSONClaimsParser {
     /// Deeper documents are refused: real tokens nest two or three levels.
     static let maximumDepth = 16
