@@ -70,11 +70,6 @@ public final class JWKSKeySource: JWTKeySource {
             retryDelay = succeeded ? .seconds(5) : min(retryDelay * 2, .seconds(60))
         }
     }
-
-    /// How many fetches have been made, successful or not.
-    public var fetchCount: Int {
-        get async { await self.refresher.fetchCount }
-    }
 }
 
 /// Owns fetching for one ``JWKSKeySource``: single-flight, rate-limited, with negative caching.
@@ -91,7 +86,6 @@ actor JWKSRefresher {
     private var unknownKeyIDs: [String: ContinuousClock.Instant] = [:]
     private(set) var lastFetchSucceeded = false
     private var lastFailure = "the key set has not been fetched yet"
-    private(set) var fetchCount = 0
 
     private static let maximumRememberedUnknown = 1024
 
@@ -150,7 +144,6 @@ actor JWKSRefresher {
     }
 
     private func fetch() async -> Bool {
-        self.fetchCount += 1
         let started = ContinuousClock.now
         var request = HTTPClientRequest(url: self.config.url)
         request.headers.add(name: "accept", value: "application/json, application/jwk-set+json")
