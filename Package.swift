@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "PortcullisHummingbird", targets: ["PortcullisHummingbird"]),
         /// The metric series of the contract and their Prometheus exposition.
         .library(name: "PortcullisMetrics", targets: ["PortcullisMetrics"]),
+        /// Outbound client auth: the JWT issuer (token managers and the AsyncHTTPClient wrapper follow).
+        .library(name: "PortcullisClientAuth", targets: ["PortcullisClientAuth"]),
         /// The gateway: route table, request handler, proxy and metrics endpoint.
         .library(name: "PortcullisGateway", targets: ["PortcullisGateway"]),
     ],
@@ -93,6 +95,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PortcullisClientAuth",
+            dependencies: [
+                "PortcullisConfig",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PortcullisHummingbird",
             dependencies: [
                 "PortcullisAuth",
@@ -136,6 +149,7 @@ let package = Package(
                 "PortcullisGateway",
                 "PortcullisConfig",
                 "PortcullisAuth",
+                "PortcullisClientAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -159,6 +173,19 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortcullisClientAuthTests",
+            dependencies: [
+                "PortcullisClientAuth",
+                "PortcullisAuth",
+                "PortcullisConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),

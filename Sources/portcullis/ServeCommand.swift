@@ -59,12 +59,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     private static func printQuickstart(host: String, addresses: ListeningAddresses) {
         let base = "http://\(host):\(addresses.gatewayPort)"
+        // The executable as it was started, so the token lines work from the same folder.
+        let executable = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "portcullis" } ?? "portcullis"
         printOutput(
             """
             Portcullis quickstart is running. Try:
               curl -i \(base)/hello                     # 401: no credentials
               curl -i -u bob:bob123 \(base)/hello       # 403: bob lacks the scope "hello"
               curl -i -u alice:alice123 \(base)/hello   # 200: Hello, World!
+              curl -i -H "Authorization: Bearer $(\(executable) token --sub carol)" \(base)/hello                 # 403: a JWT without the scope
+              curl -i -H "Authorization: Bearer $(\(executable) token --sub carol --scope hello)" \(base)/hello   # 200: a JWT with it
             """
         )
         if let metricsPort = addresses.metricsPort {

@@ -73,7 +73,7 @@ struct JWTConfigTests {
     func mistakes() {
         let noSource = self.diagnostics("  [service.auth.jwtValidatorConfig]\n  issuer = \"x\"")
         #expect(noSource == [
-            "jwt.toml:5: service[0].auth[0].jwtValidatorConfig: needs signatureConfig with one of certFile, trustStoreConfig, jwksConfig, secret (unsigned tokens are never accepted)"
+            "jwt.toml:5: service[0].auth[0].jwtValidatorConfig: needs signatureConfig with one of certFile, publicKey, trustStoreConfig, jwksConfig, secret (unsigned tokens are never accepted)"
         ])
         let twoSources = self.diagnostics(
             "  [service.auth.jwtValidatorConfig.signatureConfig]\n  secret = \"0123456789abcdef0123456789abcdef\"\n  jwksConfig = { url = \"https://idp/jwks\" }"
@@ -91,5 +91,25 @@ struct JWTConfigTests {
         #expect(badSkew.contains("jwt.toml:6: service[0].auth[0].jwtValidatorConfig.clockSkewInSeconds: must be between 0 and 3600 seconds"))
         #expect(badSkew.contains("jwt.toml:7: service[0].auth[0].jwtValidatorConfig.audience: must be a non-empty string or array of strings"))
         #expect(badSkew.contains("jwt.toml:9: service[0].auth[0].jwtValidatorConfig.signatureConfig.secret: must not be empty"))
+    }
+
+    @Test("publicKey takes an inline PEM; the quickstart's development key is warned about, anything else not PEM refused")
+    func inlinePublicKey() throws {
+        let config = try self.parse(
+            "  [service.auth.jwtValidatorConfig.signatureConfig]\n  publicKey = \"\"\"\n\(QuickstartDevelopmentKey.publicKeyPEM)\n\"\"\""
+        )
+        guard case .jwt(let validator) = config.services.first?.auth.first?.method, case .publicKey(let pem, _) = validator.signature else {
+            Issue.record("not an inline public key")
+            return
+        }
+        #expect(pem.contains(QuickstartDevelopmentKey.publicKeyPEM))
+        #expect(config.warnings.map(\.description) == [
+            "jwt.toml:6: service[0].auth[0].jwtValidatorConfig.signatureConfig.publicKey: is the quickstart's public development key: anyone can mint tokens it accepts"
+        ])
+        #expect(self.diagnostics("  [service.auth.jwtValidatorConfig.signatureConfig]\n  publicKey = \"MIIB...\"") == [
+            "jwt.toml:6: service[0].auth[0].jwtValidatorConfig.signatureConfig.publicKey: must hold a PEM public key or certificate (-----BEGIN PUBLIC KEY----- or -----BEGIN CERTIFICATE-----)"
+        ])
+        // The quickstart itself trusts the key without a warning.
+        #expect(ConfigLoader.quickstart().warnings.isEmpty)
     }
 }

@@ -160,7 +160,7 @@ struct CommandLineTests {
         }
     }
 
-    @Test("serve without --config runs the quickstart: 401, 403, 200")
+    @Test("serve without --config runs the quickstart: 401, 403, 200 with Basic and with tokens from portcullis token")
     func quickstart() async throws {
         let serve = try ServeProcess(arguments: ["serve"])
         guard await serve.waitForLine(containing: "gateway listening") != nil else {
@@ -168,16 +168,25 @@ struct CommandLineTests {
             return
         }
         let base = "http://127.0.0.1:9090/hello"
-        func status(_ credentials: String?) async throws -> UInt {
+        func status(_ authorization: String?) async throws -> UInt {
             var request = HTTPClientRequest(url: base)
-            if let credentials {
-                request.headers.add(name: "Authorization", value: "Basic " + Array(credentials.utf8).base64())
+            if let authorization {
+                request.headers.add(name: "Authorization", value: authorization)
             }
             return try await GatewayHarness.client.execute(request, timeout: .seconds(10)).status.code
         }
+        func basic(_ credentials: String) -> String { "Basic " + Array(credentials.utf8).base64() }
+        func bearer(_ arguments: [String]) async throws -> String {
+            let result = try await CommandRunner.runAsync(["token"] + arguments)
+            try #require(result.status == 0, "\(result.stderr)")
+            return "Bearer " + result.stdout.trimmingCharacters(in: .newlines)
+        }
         #expect(try await status(nil) == 401)
-        #expect(try await status("bob:bob123") == 403)
-        #expect(try await status("alice:alice123") == 200)
+        #expect(try await status(basic("bob:bob123")) == 403)
+        #expect(try await status(basic("alice:alice123")) == 200)
+        #expect(try await status(bearer(["--sub", "carol"])) == 403)
+        #expect(try await status(bearer(["--sub", "carol", "--scope", "hello"])) == 200)
+        #expect(try await status(bearer(["--sub", "carol", "--scope", "hello", "--iss", "someone-else"])) == 401)
         serve.signal(SIGINT)
         #expect(await serve.waitForExit() == 0)
     }

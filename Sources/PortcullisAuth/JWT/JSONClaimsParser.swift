@@ -8,11 +8,11 @@ import PortcullisConfig
 /// nested payload is refused without deep recursion, and a repeated member name is refused
 /// (RFC 7515 §5.2 allows refusing; `JSONSerialization` silently keeps one of them, so a signed
 /// token could carry two `iss` values that two parsers read differently).
-struct JSONClaimsParser {
+@_spi(Benchmarks) public struct JSONClaimsParser {
     /// Deeper documents are refused: real tokens nest two or three levels.
     static let maximumDepth = 16
 
-    struct Failure: Error, Equatable {
+    @_spi(Benchmarks) public struct Failure: Error, Equatable {
         let reason: String
     }
 
@@ -24,7 +24,7 @@ struct JSONClaimsParser {
     }
 
     /// Parses one JSON object; anything else (or anything after it but whitespace) is a failure.
-    static func parseObject(_ bytes: [UInt8]) throws(Failure) -> [String: ClaimValue] {
+    @_spi(Benchmarks) public static func parseObject(_ bytes: [UInt8]) throws(Failure) -> [String: ClaimValue] {
         let result: Result<[String: ClaimValue], Failure> = bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONClaimsParser(bytes: buffer)
             do throws(Failure) {

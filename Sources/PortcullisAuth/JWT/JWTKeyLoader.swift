@@ -8,7 +8,7 @@ import PortcullisTLS
 import SwiftASN1
 import X509
 
-/// Loads the fixed keys of a JWT entry (`certFile`, `trustStoreConfig`, `secret`), reporting every
+/// Loads the fixed keys of a JWT entry (`certFile`, `publicKey`, `trustStoreConfig`, `secret`), reporting every
 /// problem against the config line that named the file, as `portcullis check` shows them.
 enum JWTKeyLoader {
     /// The key of a fixed source, or `nil` after recording why not in `material`.
@@ -24,6 +24,10 @@ enum JWTKeyLoader {
             location = at
             guard let bytes = material.read(path, at: location) else { return nil }
             guard let loaded = Self.publicKey(pem: bytes, path: path, at: location, material: &material) else { return nil }
+            key = loaded
+        case .publicKey(let pem, let at):
+            location = at
+            guard let loaded = Self.publicKey(pem: Array(pem.utf8), path: "publicKey", at: location, material: &material) else { return nil }
             key = loaded
         case .trustStore(let path, let password, let alias, let at):
             location = at.appending("trustStore").appending("path")

@@ -1,3 +1,4 @@
+import PortcullisConfig
 import Crypto
 import JWTKit
 import X509

@@ -1,3 +1,4 @@
+import PortcullisConfig
 import JWTKit
 
 /// One key with a ready verifier per algorithm it may verify; immutable, shared by every request.

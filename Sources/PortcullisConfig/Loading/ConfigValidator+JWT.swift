@@ -8,7 +8,7 @@ import Foundation
 /// records. Field names are Ballerina's, old and new (`clockSkewInSeconds` or `clockSkew`;
 /// `trustStoreConfig` inside `signatureConfig` or, as Ballerina's documents show it, beside it).
 extension ConfigValidator {
-    static let signatureSources = ["certFile", "trustStoreConfig", "jwksConfig", "secret"]
+    static let signatureSources = ["certFile", "publicKey", "trustStoreConfig", "jwksConfig", "secret"]
 
     mutating func jwtValidator(_ fields: Fields, at path: ConfigPath) -> JWTValidatorConfig? {
         self.checkKeys(
@@ -72,7 +72,7 @@ extension ConfigValidator {
         )
     }
 
-    /// `signatureConfig = { certFile | trustStoreConfig | jwksConfig | secret }`, or the legacy
+    /// `signatureConfig = { certFile | publicKey | trustStoreConfig | jwksConfig | secret }`, or the legacy
     /// `trustStoreConfig` / `jwksConfig` beside the claims.
     mutating func signature(_ fields: Fields, at path: ConfigPath) -> JWTSignatureConfig? {
         var sources: [(key: String, fields: Fields, path: ConfigPath)] = []
@@ -90,7 +90,7 @@ extension ConfigValidator {
             if sources.isEmpty {
                 self.error(
                     fields["signatureConfig"] == nil ? path : path.appending("signatureConfig"),
-                    "needs signatureConfig with one of certFile, trustStoreConfig, jwksConfig, secret (unsigned tokens are never accepted)"
+                    "needs signatureConfig with one of certFile, publicKey, trustStoreConfig, jwksConfig, secret (unsigned tokens are never accepted)"
                 )
             } else {
                 let second = sources[1]
@@ -106,6 +106,16 @@ extension ConfigValidator {
         case "certFile":
             guard let file = self.readableFile(source.fields, "certFile", at: source.path) else { return nil }
             return .certFile(path: file, location: self.location(of: keyPath))
+        case "publicKey":
+            guard let pem = self.string(source.fields, "publicKey", at: source.path) else { return nil }
+            guard pem.contains("-----BEGIN PUBLIC KEY-----") || pem.contains("-----BEGIN CERTIFICATE-----") else {
+                self.error(keyPath, "must hold a PEM public key or certificate (-----BEGIN PUBLIC KEY----- or -----BEGIN CERTIFICATE-----)")
+                return nil
+            }
+            if self.file != ConfigLoader.quickstartName, Self.isDevelopmentKey(pem) {
+                self.warning(keyPath, "is the quickstart's public development key: anyone can mint tokens it accepts")
+            }
+            return .publicKey(pem: pem, location: self.location(of: keyPath))
         case "trustStoreConfig":
             guard let table = self.table(source.fields, "trustStoreConfig", at: source.path) else { return nil }
             return self.jwtTrustStore(table, at: keyPath)
@@ -123,6 +133,12 @@ extension ConfigValidator {
             }
             return .secret(secret)
         }
+    }
+
+    /// Whether `pem` is the quickstart's development public key, whatever its line breaks.
+    static func isDevelopmentKey(_ pem: String) -> Bool {
+        func body(_ text: String) -> String { text.filter { !$0.isWhitespace } }
+        return body(pem) == body(QuickstartDevelopmentKey.publicKeyPEM)
     }
 
     /// `{ trustStore = { path, password }, certAlias }` (`certificateAlias` in Ballerina's documents).

@@ -1,7 +1,9 @@
 /// The configuration `portcullis serve` runs when no `--config` is given.
 ///
 /// `GET /hello` answers `Hello, World!` to `alice`/`alice123` (scope `hello`); `bob`/`bob123`
-/// authenticates but lacks the scope. The passwords are bcrypt hashes (cost 10).
+/// authenticates but lacks the scope. The passwords are bcrypt hashes (cost 10). A bearer JWT
+/// signed with ``QuickstartDevelopmentKey`` (what `portcullis token` makes by default) is the
+/// other way in; it needs `scope` to hold `hello`.
 enum Quickstart {
     static let toml = #"""
         [listener]
@@ -29,6 +31,15 @@ enum Quickstart {
           [[service.auth]]
           fileUserStoreConfig = {}
           scopes = ["hello"]
+
+          [[service.auth]]
+          scopes = ["hello"]
+            [service.auth.jwtValidatorConfig]
+            issuer = "\#(QuickstartDevelopmentKey.issuer)"
+            [service.auth.jwtValidatorConfig.signatureConfig]
+            publicKey = """
+        \#(QuickstartDevelopmentKey.publicKeyPEM)
+        """
 
           [[service.resource]]
           methods = ["GET"]

@@ -59,6 +59,11 @@ def keys(folder):
         write(folder, f"{name}.pub", pem_public(key))
         certs[name] = certificate(key, f"Portcullis test {name}")
         write(folder, f"{name}.crt", certs[name].public_bytes(serialization.Encoding.PEM))
+    for name in ("rsa", "ec"):  # PKCS#1 and SEC 1, the "traditional" PEM forms
+        write(folder, f"{name}-traditional.key", made[name].private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
+    write(folder, "rsa-encrypted.key", made["rsa"].private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"keypass")))
     write(folder, "rsa-expired.crt", certificate(made["rsa"], "expired", expired=True).public_bytes(serialization.Encoding.PEM))
     store = pkcs12.serialize_key_and_certificates(
         None, None, None,
@@ -120,9 +125,29 @@ def token(folder, spec):
     return encoded
 
 
+def verify(folder, spec):
+    """Checks a token made elsewhere (by `portcullis token`) the way an independent consumer would."""
+    if spec["key"].startswith("secret:"):
+        key = spec["key"][7:].encode()
+    else:
+        path = spec["key"] if os.path.isabs(spec["key"]) else os.path.join(folder, f"{spec['key']}.pub")
+        with open(path, "rb") as f:
+            key = f.read()
+    try:
+        claims = jwt.decode(
+            spec["token"], key, algorithms=[spec["alg"]], audience=spec.get("audience"),
+            options={"require": ["exp", "iat", "nbf"], "verify_aud": "audience" in spec},
+        )
+        return {"header": jwt.get_unverified_header(spec["token"]), "claims": claims}
+    except Exception as error:  # the test prints the reason
+        return {"error": f"{type(error).__name__}: {error}"}
+
+
 if __name__ == "__main__":
     command, folder = sys.argv[1], sys.argv[2]
     if command == "keys":
         keys(folder)
+    elif command == "verify":
+        print(json.dumps([verify(folder, spec) for spec in json.load(sys.stdin)]))
     else:
         print(json.dumps([token(folder, spec) for spec in json.load(sys.stdin)]))

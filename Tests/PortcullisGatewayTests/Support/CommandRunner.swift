@@ -23,24 +23,14 @@ struct CommandRunner {
         var stderr: String
     }
 
-    /// Runs to completion with `input` on standard input.
+    /// Runs to completion with `input` on standard input (blocks; see ``runAsync(_:input:)``).
     static func run(_ arguments: [String], input: String = "") throws -> Result {
-        let process = Process()
-        process.executableURL = self.executable
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        try ExternalTool.run(self.executable.path, arguments, input: input)
+    }
+
+    /// ``run(_:input:)`` off the cooperative pool.
+    static func runAsync(_ arguments: [String], input: String = "") async throws -> Result {
+        try await ExternalTool.runAsync(self.executable.path, arguments, input: input)
     }
 
     /// Writes `text` to a new temporary file and returns its path.

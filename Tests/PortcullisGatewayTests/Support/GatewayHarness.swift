@@ -138,9 +138,9 @@ enum GatewayHarness {
         }
     }
 
-    /// A loopback port nothing listens on (bound, then closed).
+    /// A loopback port that refuses every connection (``RefusingPort``).
     static func closedPort() throws -> Int {
-        try ServerBootstrapShim.bindAndClose()
+        RefusingPort.port
     }
 }
 

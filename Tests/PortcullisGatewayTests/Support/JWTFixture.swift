@@ -50,6 +50,30 @@ struct JWTFixture: Sendable {
         try #require(try await self.tokens([spec]).first)
     }
 
+    /// PyJWT's view of a token: its header and claims when it verifies, or why not.
+    struct Verified {
+        var header: [String: Any] = [:]
+        var claims: [String: Any] = [:]
+        var error: String?
+    }
+
+    /// Verifies `token` with PyJWT against `key` (a fixture key name, whose `.pub` is used; an
+    /// absolute path to a PEM public key; or `secret:TEXT`), allowing only `alg`.
+    func verify(_ token: String, key: String, alg: String, audience: String? = nil) async throws -> Verified {
+        var spec: [String: any Sendable] = ["token": token, "key": key, "alg": alg]
+        if let audience { spec["audience"] = audience }
+        let input = String(decoding: try JSONSerialization.data(withJSONObject: [spec]), as: UTF8.self)
+        let result = try await ExternalTool.runAsync(try Self.python, [Self.script, "verify", self.folder], input: input)
+        guard result.status == 0 else { throw ExternalTool.Failure(command: "jwt_fixture.py verify", output: result.stderr) }
+        let answers = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let answer = try #require(answers.first)
+        return Verified(
+            header: answer["header"] as? [String: Any] ?? [:],
+            claims: answer["claims"] as? [String: Any] ?? [:],
+            error: answer["error"] as? String
+        )
+    }
+
     /// Claims every test token carries unless a test says otherwise.
     static func claims(scope: String = "read", expiresIn: Int = 300, extra: [String: any Sendable] = [:]) -> [String: any Sendable] {
         var claims: [String: any Sendable] = [

@@ -137,7 +137,8 @@ struct TestPKI: Sendable {
     }
 }
 
-/// Runs a tool from `PATH` (curl, openssl, python3), as an independent peer of the gateway.
+/// Runs a tool from `PATH` (curl, openssl, python3) or by absolute path (the built `portcullis`),
+/// as an independent peer of the gateway.
 enum ExternalTool {
     struct Failure: Error, CustomStringConvertible {
         let command: String

@@ -2,6 +2,9 @@
 public enum JWTSignatureConfig: Sendable, Equatable {
     /// `certFile`: a PEM certificate (refused when expired) or a PEM public key.
     case certFile(path: String, location: ConfigLocation)
+    /// `publicKey`: a PEM public key or certificate written into the config itself, as Kong's
+    /// `rsa_public_key` or Envoy's inline JWKS take it (not a Ballerina field).
+    case publicKey(pem: String, location: ConfigLocation)
     /// `trustStoreConfig = { trustStore = { path, password }, certAlias }`: a certificate from a
     /// PKCS#12 trust store; without an alias the store must hold exactly one certificate.
     /// `location` is the `trustStoreConfig` record's.

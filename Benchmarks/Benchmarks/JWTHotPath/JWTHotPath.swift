@@ -1,0 +1,181 @@
+import Benchmark
+import Crypto
+import CryptoExtras
+import Foundation
+@_spi(Benchmarks) import PortcullisAuth
+import PortcullisClientAuth
+import PortcullisConfig
+import X509
+
+/// The JWT hot path without sockets: a full verification per algorithm with the cache off (what a
+/// new token costs), the bare signature check underneath it (swift-crypto over BoringSSL, the
+/// figure `Benchmarks/jwt-vs-openssl.sh` puts beside `openssl speed`), a cache hit, the 401
+/// short-circuits, key lookup by `kid` and claim parsing against Foundation's JSON parser.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        warmupIterations: 10,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000
+    )
+
+    for algorithm in [JWTAlgorithmName.rs256, .ps256, .es256, .es384, .edDSA, .hs256] {
+        Benchmark("JWT.verify.\(algorithm.rawValue)", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
+            let fixture = await JWTBenchFixture.make(algorithm, cacheCapacity: 0)
+            let request = AuthRequest(authorization: "Bearer " + fixture.token)
+            guard case .authenticated = await fixture.authenticator.authenticate(request) else { fatalError("fixture token refused") }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(await fixture.authenticator.authenticate(request))
+            }
+        }
+    }
+
+    Benchmark("JWT.signature.RS256", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let message = Array(JWTBenchFixture.signingInput.utf8)
+        let signature = try key.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5)
+        let publicKey = key.publicKey
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(publicKey.isValidSignature(signature, for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5))
+        }
+    }
+
+    Benchmark("JWT.signature.ES256", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
+        let key = P256.Signing.PrivateKey()
+        let message = Array(JWTBenchFixture.signingInput.utf8)
+        let signature = try key.signature(for: SHA256.hash(data: message))
+        let publicKey = key.publicKey
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(publicKey.isValidSignature(signature, for: SHA256.hash(data: message)))
+        }
+    }
+
+    Benchmark("Auth.jwt.cacheHit") { benchmark in
+        let fixture = await JWTBenchFixture.make(.es256, cacheCapacity: 10_000)
+        let policy = AuthPolicy(entries: [AuthEntry(authenticator: fixture.authenticator, scopes: ["read"])])
+        let authorization = "Bearer " + fixture.token
+        guard case .allowed = await policy.evaluate(AuthRequest(authorization: authorization)) else { fatalError("fixture token refused") }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(await policy.evaluate(AuthRequest(authorization: authorization)))
+        }
+    }
+
+    Benchmark("Auth.403.jwtCached") { benchmark in
+        let fixture = await JWTBenchFixture.make(.es256, cacheCapacity: 10_000)
+        let policy = AuthPolicy(entries: [AuthEntry(authenticator: fixture.authenticator, scopes: ["admin"])])
+        let authorization = "Bearer " + fixture.token
+        guard case .forbidden = await policy.evaluate(AuthRequest(authorization: authorization)) else { fatalError("expected 403") }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(await policy.evaluate(AuthRequest(authorization: authorization)))
+        }
+    }
+
+    for (name, authorization) in [
+        ("malformed", "Bearer not-a-jwt"),
+        ("algNone", "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhIiwiZXhwIjo0MTAyNDQ0ODAwfQ."),
+    ] {
+        Benchmark("Auth.401.jwt.\(name)") { benchmark in
+            let fixture = await JWTBenchFixture.make(.es256, cacheCapacity: 10_000)
+            let policy = AuthPolicy(entries: [AuthEntry(authenticator: fixture.authenticator, scopes: ["read"])])
+            guard case .unauthenticated = await policy.evaluate(AuthRequest(authorization: authorization)) else { fatalError("expected 401") }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(await policy.evaluate(AuthRequest(authorization: authorization)))
+            }
+        }
+    }
+
+    Benchmark("JWT.keyLookup.kid16") { benchmark in
+        var keys: [JWTVerificationKey] = []
+        for index in 0..<16 {
+            let key = P256.Signing.PrivateKey().publicKey
+            keys.append(try await JWTVerificationKey.make(JWTPublicKey(Certificate.PublicKey(key)), keyID: "key-\(index)"))
+        }
+        let set = JWTKeySet(keys: keys)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(set.key(for: "key-15"))
+        }
+    }
+
+    let payload = Array(JWTBenchFixture.payloadJSON.utf8)
+    Benchmark("JWT.parse.claims") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try JSONClaimsParser.parseObject(payload))
+        }
+    }
+
+    // The baseline for the one above: Foundation's parser, which yields `Any` and keeps one of two
+    // duplicate members instead of refusing them.
+    let payloadData = Data(payload)
+    Benchmark("JWT.parse.claims.foundation") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try JSONSerialization.jsonObject(with: payloadData))
+        }
+    }
+}
+
+/// A token signed by Portcullis's own issuer and an authenticator holding the matching public key.
+struct JWTBenchFixture: Sendable {
+    let token: String
+    let authenticator: JWTAuthenticator
+
+    /// A payload of typical size and shape (an access token from a common IdP).
+    static let payloadJSON = """
+        {"iss":"https://idp.example.com/realms/main","sub":"f1b6c1e2-8d3a-4c55-9f0e-2b7d9a1c3e44","aud":["orders","billing"],\
+        "exp":4102444800,"nbf":1700000000,"iat":1700000000,"jti":"a8f9c0d1","scope":"read write orders:read",\
+        "azp":"web-client","email_verified":true,"realm_access":{"roles":["user","offline_access"]}}
+        """
+    static let signingInput = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." + Data(payloadJSON.utf8).base64EncodedString()
+
+    static func make(_ algorithm: JWTAlgorithmName, cacheCapacity: Int) async -> JWTBenchFixture {
+        do {
+            let signing: JWTSigningKey
+            let verifying: JWTPublicKey
+            switch algorithm {
+            case .rs256, .ps256:
+                let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+                signing = try JWTSigningKey(pem: key.pemRepresentation)
+                verifying = try JWTPublicKey(Certificate.PublicKey(pemEncoded: key.publicKey.pemRepresentation))
+            case .es256:
+                let key = P256.Signing.PrivateKey()
+                signing = try JWTSigningKey(pem: key.pemRepresentation)
+                verifying = try JWTPublicKey(Certificate.PublicKey(key.publicKey))
+            case .es384:
+                let key = P384.Signing.PrivateKey()
+                signing = try JWTSigningKey(pem: key.pemRepresentation)
+                verifying = try JWTPublicKey(Certificate.PublicKey(key.publicKey))
+            case .edDSA:
+                let key = Curve25519.Signing.PrivateKey()
+                signing = try JWTSigningKey(pem: key.pemRepresentation)
+                verifying = try JWTPublicKey(Certificate.PublicKey(key.publicKey))
+            default:
+                let secret = "a-shared-secret-of-at-least-32-bytes"
+                signing = try JWTSigningKey(secret: secret)
+                verifying = JWTPublicKey(secret: secret)
+            }
+            let issuer = try await JWTIssuer.make(key: signing, algorithm: algorithm, keyID: "bench")
+            let token = try issuer.sign(
+                JWTClaimSet(
+                    issuer: "https://idp.example.com/realms/main", subject: "f1b6c1e2-8d3a-4c55-9f0e-2b7d9a1c3e44",
+                    audience: ["orders", "billing"], jwtID: "a8f9c0d1", lifetimeSeconds: 86_400,
+                    custom: ["scope": .string("read write orders:read"), "azp": .string("web-client")]
+                )
+            )
+            let keys = StaticJWTKeySource(JWTKeySet(keys: [try await JWTVerificationKey.make(verifying, keyID: "bench")]))
+            let config = JWTValidatorConfig(
+                signature: .secret("unused"), issuer: "https://idp.example.com/realms/main", audience: ["orders"],
+                cache: .init(capacity: cacheCapacity)
+            )
+            return JWTBenchFixture(token: token, authenticator: JWTAuthenticator(config: config, keys: keys))
+        } catch {
+            fatalError("benchmark fixture: \(error)")
+        }
+    }
+}

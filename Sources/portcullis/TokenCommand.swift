@@ -1,0 +1,125 @@
+import ArgumentParser
+import PortcullisClientAuth
+import PortcullisConfig
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `portcullis token`: mints a signed JWT with the outbound issuer code.
+///
+/// Without `--key` it signs with the quickstart's development key, so the quickstart's JWT entry
+/// accepts the result: `curl -H "Authorization: Bearer $(portcullis token --scope hello)" ...`.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Print a signed JWT; without --key, one the quickstart accepts.",
+        discussion: """
+            --key takes a PEM private key (PKCS#8, PKCS#1 or SEC 1; RSA, P-256, P-384 or Ed25519), or for \
+            HS256/384/512 a file whose contents are the secret. Times are whole seconds; iat and nbf are now.
+            """
+    )
+
+    @Option(name: .long, help: "The signing key file; default: the quickstart's development key.")
+    var key: String?
+
+    @Option(name: .long, help: "RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|EdDSA|HS256|HS384|HS512; default: the key's usual one.")
+    var alg: JWTAlgorithmName?
+
+    @Option(name: .long, help: "The iss claim.")
+    var iss: String = QuickstartDevelopmentKey.issuer
+
+    @Option(name: .long, help: "The sub claim.")
+    var sub: String?
+
+    @Option(name: .long, help: "The aud claim; repeat for several.")
+    var aud: [String] = []
+
+    @Option(name: .long, help: "The scope claim: scopes separated by spaces.")
+    var scope: String?
+
+    @Option(name: .long, help: "Seconds until exp (1 to 31536000).")
+    var exp: Int64 = 3600
+
+    @Option(name: .long, help: "The kid header; default with the development key: \(QuickstartDevelopmentKey.keyID).")
+    var kid: String?
+
+    func validate() throws {
+        guard (1...31_536_000).contains(self.exp) else {
+            throw ValidationError("--exp must be between 1 and 31536000 seconds")
+        }
+        if self.key == nil, let alg = self.alg, !JWTAlgorithmName.rsa.contains(alg) {
+            throw ValidationError("the development key is RSA: --alg \(alg.rawValue) needs --key")
+        }
+    }
+
+    func run() async throws {
+        let signingKey: JWTSigningKey
+        var keyID = self.kid
+        do {
+            if let path = self.key {
+                let contents = try Self.read(path)
+                if let alg = self.alg, JWTAlgorithmName.hmac.contains(alg) {
+                    // HMAC keyed with a PEM key is the key-confusion pattern of RFC 8725 §2.1.
+                    guard !contents.contains("-----BEGIN") else {
+                        throw JWTIssuerError("\(path): is a PEM key or certificate; \(alg.rawValue) needs a shared secret")
+                    }
+                    signingKey = try JWTSigningKey(secret: Self.trimmingOneNewline(contents))
+                } else {
+                    do {
+                        signingKey = try JWTSigningKey(pem: contents)
+                    } catch {
+                        throw JWTIssuerError("\(path): \(error.description)")
+                    }
+                }
+            } else {
+                signingKey = try JWTSigningKey.development()
+                keyID = keyID ?? QuickstartDevelopmentKey.keyID
+            }
+            let issuer = try await JWTIssuer.make(key: signingKey, algorithm: self.alg, keyID: keyID)
+            var custom: [String: ClaimValue] = [:]
+            if let scope = self.scope { custom["scope"] = .string(scope) }
+            let claims = JWTClaimSet(
+                issuer: self.iss.isEmpty ? nil : self.iss,
+                subject: self.sub,
+                audience: self.aud,
+                lifetimeSeconds: self.exp,
+                custom: custom
+            )
+            printOutput(try issuer.sign(claims))
+        } catch let error as JWTIssuerError {
+            printError("error: \(error.description)")
+            throw ExitStatus.invalid
+        } catch let error as KeyFileError {
+            printError("error: \(error.description)")
+            throw ExitStatus.runtime
+        }
+    }
+
+    private struct KeyFileError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private static func read(_ path: String) throws(KeyFileError) -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw KeyFileError(description: "\(path): cannot be read")
+        }
+        guard data.count <= 1 << 20 else { throw KeyFileError(description: "\(path): larger than 1 MiB; not a key") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A secret file's contents without the one line ending an editor adds.
+    private static func trimmingOneNewline(_ text: String) -> String {
+        // "\r\n" is one Character, so it is removed as one.
+        var text = text
+        if text.hasSuffix("\r\n") || text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+}
+
+extension JWTAlgorithmName: ExpressibleByArgument {}
