@@ -11,7 +11,11 @@
 #   Basic + proxy (bcrypt)  /basic/    vs  nginx auth_basic (bcrypt cost 10) + proxy_pass
 #   Basic + answer here     /hello     vs  nginx auth_basic ({SHA}) + a static file
 #   401 (no credentials)    /basic/    vs  nginx auth_basic 401
+#   JWT + proxy             /jwt/      vs  nginx proxy_pass without auth   (RS256 token, cache hit)
+#   JWT + answer here       /jwthello  vs  nginx return 200                (RS256 token, cache hit)
 # The gateway's Basic user is bcrypt cost 10: with its credential cache only the first request pays.
+# The JWT is minted by `portcullis token` with a key made here; after the first request every one is
+# a verification-cache hit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -44,11 +48,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; GATEWAY=18090
+BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090
 
 htpasswd -bcs "$work/sha.htpasswd" alice alice123 >/dev/null 2>&1
 htpasswd -bcB -C 10 "$work/bcrypt.htpasswd" alice alice123 >/dev/null 2>&1
 printf 'Hello, World!' > "$work/hello.txt"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/jwt.key" 2>/dev/null
+openssl pkey -in "$work/jwt.key" -pubout -out "$work/jwt.pub"
 chmod 644 "$work"/*.htpasswd "$work/hello.txt"
 mkdir -p "$work/logs"
 
@@ -81,6 +87,10 @@ http {
         location / { auth_basic "portcullis"; auth_basic_user_file $work/sha.htpasswd;
                      default_type text/plain; root $work; try_files /hello.txt =404; }
     }
+    server {
+        listen 127.0.0.1:$NGX_RETURN;
+        location / { default_type text/plain; return 200 "Hello, World!"; }
+    }
 }
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
@@ -112,12 +122,29 @@ basePath = "/hello"
   [[service.resource]]
   path = "/"
   respond = { status = 200, body = "Hello, World!" }
+[[service]]
+name = "jwt"
+basePath = "/jwt"
+upstream = "http://127.0.0.1:$BACKEND"
+  [[service.auth]]
+  scopes = ["hello"]
+  jwtValidatorConfig = { issuer = "bench", signatureConfig = { certFile = "$work/jwt.pub" } }
+[[service]]
+name = "jwthello"
+basePath = "/jwthello"
+  [[service.auth]]
+  scopes = ["hello"]
+  jwtValidatorConfig = { issuer = "bench", signatureConfig = { certFile = "$work/jwt.pub" } }
+  [[service.resource]]
+  path = "/"
+  respond = { status = 200, body = "Hello, World!" }
 TOML
 "$gateway_bin" serve --config "$work/gateway.toml" --log-level warning &
 pids+=($!)
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY/open/" && break; sleep 0.1; done
 
 auth="Authorization: Basic $(printf 'alice:alice123' | base64)"
+bearer="Authorization: Bearer $("$gateway_bin" token --key "$work/jwt.key" --iss bench --sub alice --scope hello --exp 86400)"
 
 source "$root/Benchmarks/e2e/lib.sh"
 
@@ -128,14 +155,22 @@ row "Basic + proxy vs {SHA}" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.
 row "Basic + proxy vs bcrypt" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_BCRYPT/" "$auth"
 row "Basic + answer here" 200 "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0.1:$NGX_HELLO/" "$auth"
 row "401, no credentials" 401 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/"
+row "JWT + proxy vs no auth" 200 "http://127.0.0.1:$GATEWAY/jwt/" "http://127.0.0.1:$NGX_PROXY/" "$bearer"
+row "JWT + answer vs return 200" 200 "http://127.0.0.1:$GATEWAY/jwthello/" "http://127.0.0.1:$NGX_RETURN/" "$bearer"
 
 # The targets of the foundation issue, each a ratio of two runs made just now, one after the other.
 read -r basic_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/basic/" "$auth")"
 read -r ngx_proxy_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_PROXY/")"
 read -r ngx_bcrypt_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_BCRYPT/" "$auth")"
 read -r unauth_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/basic/")"
+read -r jwt_proxy_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/jwt/" "$bearer")"
+read -r ngx_proxy2_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_PROXY/")"
+read -r jwt_hello_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/jwthello/" "$bearer")"
+read -r ngx_return_rps _ _ <<<"$(run "http://127.0.0.1:$NGX_RETURN/")"
 echo
 echo "targets (ratios from back-to-back runs):"
 echo "  gateway Basic+proxy / nginx proxy without auth : $(ratio "$basic_rps" "$ngx_proxy_rps")  (target >= 0.9;  $basic_rps vs $ngx_proxy_rps req/s)"
 echo "  gateway Basic+proxy / nginx auth_basic bcrypt  : $(ratio "$basic_rps" "$ngx_bcrypt_rps")  (target >= 100; $basic_rps vs $ngx_bcrypt_rps req/s)"
 echo "  gateway 401 path / gateway Basic+proxy 200     : $(ratio "$unauth_rps" "$basic_rps")  (target >= 1.5;  $unauth_rps vs $basic_rps req/s)"
+echo "  gateway JWT+proxy / nginx proxy without auth   : $(ratio "$jwt_proxy_rps" "$ngx_proxy2_rps")  (target >= 1.0;  $jwt_proxy_rps vs $ngx_proxy2_rps req/s)"
+echo "  gateway JWT+answer here / nginx return 200     : $(ratio "$jwt_hello_rps" "$ngx_return_rps")  (target >= 0.8;  $jwt_hello_rps vs $ngx_return_rps req/s)"

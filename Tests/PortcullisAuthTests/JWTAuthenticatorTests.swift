@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import PortcullisConfig
 import Testing
 
-@testable import PortcullisAuth
+@_spi(Benchmarks) @testable import PortcullisAuth
 
 /// The JWT authenticator alone, with a clock the tests move and HS256 tokens signed here with
 /// swift-crypto's HMAC (not with jwt-kit, which the authenticator verifies with).

@@ -60,6 +60,27 @@ struct PresentedCredentialTests {
             return
         }
         #expect(PresentedCredential.parse("Bearer a=b").presentedBearerToken)
+        for bad in ["Bearer ==", "Bearer a==b", "Bearer a b", "Bearer caf\u{E9}", "Bearer a\u{0}", "Bearer a,b"] {
+            guard case .malformed(.bearer, _) = PresentedCredential.parse(bad) else {
+                Issue.record("\(bad.debugDescription) was accepted")
+                continue
+            }
+        }
+        let long = String(repeating: "aZ0-._~+/", count: 800) + "=="
+        #expect(PresentedCredential.parse("Bearer " + long) == .bearer(token: long))
+        // Every byte value at every position of a 16-byte block and of the tail: only the 66
+        // b64token characters pass (the SIMD path and the table must agree).
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+/".utf8)
+        for position in [0, 7, 15, 16, 20] {
+            for byte in UInt8(1)...UInt8(127) where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") {
+                var token = Array(repeating: UInt8(ascii: "a"), count: 21)
+                token[position] = byte
+                let value = "Bearer " + String(decoding: token, as: UTF8.self)
+                let accepted = PresentedCredential.parse(value) == .bearer(token: String(decoding: token, as: UTF8.self))
+                let paddingAtEnd = byte == UInt8(ascii: "=") && position == 20
+                #expect(accepted == (allowed.contains(byte) || paddingAtEnd), "byte \(byte) at \(position)")
+            }
+        }
     }
 
     @Test("unknown schemes and oversized headers are malformed")

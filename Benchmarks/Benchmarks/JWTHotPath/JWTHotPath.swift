@@ -2,6 +2,7 @@ import Benchmark
 import Crypto
 import CryptoExtras
 import Foundation
+import Synchronization
 @_spi(Benchmarks) import PortcullisAuth
 import PortcullisClientAuth
 import PortcullisConfig
@@ -22,7 +23,7 @@ let benchmarks: @Sendable () -> Void = {
 
     for algorithm in [JWTAlgorithmName.rs256, .ps256, .es256, .es384, .edDSA, .hs256] {
         Benchmark("JWT.verify.\(algorithm.rawValue)", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
-            let fixture = await JWTBenchFixture.make(algorithm, cacheCapacity: 0)
+            let fixture = await JWTBenchFixture.shared(algorithm, cacheCapacity: 0)
             let request = AuthRequest(authorization: "Bearer " + fixture.token)
             guard case .authenticated = await fixture.authenticator.authenticate(request) else { fatalError("fixture token refused") }
             benchmark.startMeasurement()
@@ -32,8 +33,11 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Made once, outside the closures below (each closure runs many times).
+    let rsaKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+    let p256Key = P256.Signing.PrivateKey()
     Benchmark("JWT.signature.RS256", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let key = rsaKey
         let message = Array(JWTBenchFixture.signingInput.utf8)
         let signature = try key.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5)
         let publicKey = key.publicKey
@@ -44,7 +48,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("JWT.signature.ES256", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
-        let key = P256.Signing.PrivateKey()
+        let key = p256Key
         let message = Array(JWTBenchFixture.signingInput.utf8)
         let signature = try key.signature(for: SHA256.hash(data: message))
         let publicKey = key.publicKey
@@ -55,10 +59,10 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Auth.jwt.cacheHit") { benchmark in
-        let fixture = await JWTBenchFixture.make(.es256, cacheCapacity: 10_000)
+        let fixture = await JWTBenchFixture.shared(.es256, cacheCapacity: 10_000)
         let policy = AuthPolicy(entries: [AuthEntry(authenticator: fixture.authenticator, scopes: ["read"])])
         let authorization = "Bearer " + fixture.token
-        guard case .allowed = await policy.evaluate(AuthRequest(authorization: authorization)) else { fatalError("fixture token refused") }
+        guard await policy.evaluate(AuthRequest(authorization: authorization)).outcome == .allowed else { fatalError("fixture token refused") }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(await policy.evaluate(AuthRequest(authorization: authorization)))
@@ -66,10 +70,10 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Auth.403.jwtCached") { benchmark in
-        let fixture = await JWTBenchFixture.make(.es256, cacheCapacity: 10_000)
+        let fixture = await JWTBenchFixture.shared(.es256, cacheCapacity: 10_000)
         let policy = AuthPolicy(entries: [AuthEntry(authenticator: fixture.authenticator, scopes: ["admin"])])
         let authorization = "Bearer " + fixture.token
-        guard case .forbidden = await policy.evaluate(AuthRequest(authorization: authorization)) else { fatalError("expected 403") }
+        guard await policy.evaluate(AuthRequest(authorization: authorization)).outcome == .forbidden else { fatalError("expected 403") }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(await policy.evaluate(AuthRequest(authorization: authorization)))
@@ -81,9 +85,9 @@ let benchmarks: @Sendable () -> Void = {
         ("algNone", "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhIiwiZXhwIjo0MTAyNDQ0ODAwfQ."),
     ] {
         Benchmark("Auth.401.jwt.\(name)") { benchmark in
-            let fixture = await JWTBenchFixture.make(.es256, cacheCapacity: 10_000)
+            let fixture = await JWTBenchFixture.shared(.es256, cacheCapacity: 10_000)
             let policy = AuthPolicy(entries: [AuthEntry(authenticator: fixture.authenticator, scopes: ["read"])])
-            guard case .unauthenticated = await policy.evaluate(AuthRequest(authorization: authorization)) else { fatalError("expected 401") }
+            guard await policy.evaluate(AuthRequest(authorization: authorization)).outcome == .unauthenticated else { fatalError("expected 401") }
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 blackHole(await policy.evaluate(AuthRequest(authorization: authorization)))
@@ -134,7 +138,19 @@ struct JWTBenchFixture: Sendable {
         """
     static let signingInput = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." + Data(payloadJSON.utf8).base64EncodedString()
 
-    static func make(_ algorithm: JWTAlgorithmName, cacheCapacity: Int) async -> JWTBenchFixture {
+    private static let made = Mutex<[String: JWTBenchFixture]>([:])
+
+    /// The fixture for `algorithm`, made once: package-benchmark runs a closure many times, and
+    /// making an RSA key on every run would leave few samples.
+    static func shared(_ algorithm: JWTAlgorithmName, cacheCapacity: Int) async -> JWTBenchFixture {
+        let name = "\(algorithm.rawValue)/\(cacheCapacity)"
+        if let fixture = Self.made.withLock({ $0[name] }) { return fixture }
+        let fixture = await Self.make(algorithm, cacheCapacity: cacheCapacity)
+        Self.made.withLock { $0[name] = fixture }
+        return fixture
+    }
+
+    private static func make(_ algorithm: JWTAlgorithmName, cacheCapacity: Int) async -> JWTBenchFixture {
         do {
             let signing: JWTSigningKey
             let verifying: JWTPublicKey
