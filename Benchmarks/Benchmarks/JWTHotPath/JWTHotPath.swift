@@ -22,7 +22,7 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     for algorithm in [JWTAlgorithmName.rs256, .ps256, .es256, .es384, .edDSA, .hs256] {
-        Benchmark("JWT.verify.\(algorithm.rawValue)", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
+        Benchmark("JWT.verify.\(algorithm.rawValue)", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
             let fixture = await JWTBenchFixture.shared(algorithm, cacheCapacity: 0)
             let request = AuthRequest(authorization: "Bearer " + fixture.token)
             guard case .authenticated = await fixture.authenticator.authenticate(request) else { fatalError("fixture token refused") }
@@ -36,7 +36,7 @@ let benchmarks: @Sendable () -> Void = {
     // Made once, outside the closures below (each closure runs many times).
     let rsaKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     let p256Key = P256.Signing.PrivateKey()
-    Benchmark("JWT.signature.RS256", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
+    Benchmark("JWT.signature.RS256", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
         let key = rsaKey
         let message = Array(JWTBenchFixture.signingInput.utf8)
         let signature = try key.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5)
@@ -47,7 +47,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("JWT.signature.ES256", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
+    Benchmark("JWT.signature.ES256", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
         let key = p256Key
         let message = Array(JWTBenchFixture.signingInput.utf8)
         let signature = try key.signature(for: SHA256.hash(data: message))

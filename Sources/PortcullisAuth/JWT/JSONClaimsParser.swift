@@ -157,13 +157,17 @@ import PortcullisConfig
         try self.expect(UInt8(ascii: "\""))
         let start = self.index
         // Fast path: no escapes, so the bytes between the quotes are the string.
+        var ascii = true
         while let byte = self.peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
+            ascii = ascii && byte < 0x80
             self.index += 1
         }
         guard let stop = self.peek() else { throw Failure(reason: "has an unterminated string") }
         if stop == UInt8(ascii: "\"") {
             let slice = UnsafeBufferPointer(rebasing: self.bytes[start..<self.index])
             self.index += 1
+            // ASCII needs no validation; `String(validating:)` costs a generic metadata lookup per call.
+            if ascii { return String(decoding: slice, as: UTF8.self) }
             guard let text = String(validating: slice, as: UTF8.self) else { throw Failure(reason: "is not valid UTF-8") }
             return text
         }
