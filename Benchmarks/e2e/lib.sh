@@ -1,4 +1,31 @@
-# Shared by the end-to-end scripts. The caller sets work, THREADS, CONNECTIONS and DURATION.
+# Shared by the end-to-end scripts. The caller sets root, THREADS, CONNECTIONS and DURATION, then
+# calls prepare, which sets gateway_bin, work and pids.
+
+# prepare TOOL=PACKAGE...: installs the Debian package of each missing tool, builds the release
+# gateway ($gateway_bin) and makes the work folder ($work) that an EXIT trap removes after stopping
+# nginx and every process in $pids.
+prepare() {
+    local need=() pair
+    for pair in "$@"; do command -v "${pair%%=*}" >/dev/null || need+=("${pair#*=}"); done
+    if ((${#need[@]})); then
+        local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo apt-get update
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
+    fi
+    echo "==> building the gateway (release)"
+    swift build -c release --product portcullis >/dev/null
+    gateway_bin="$root/.build/release/portcullis"
+    work=$(mktemp -d)
+    chmod 755 "$work"   # nginx workers run as an unprivileged user and must read the files in it
+    pids=()
+    trap cleanup EXIT
+}
+
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+    rm -rf "$work"
+}
 
 # run URL [header] -> "rps p50 p99"
 run() {

@@ -24,29 +24,8 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-$(nproc)}   # nginx workers = the gateway's event-loop threads (one per core)
 
-need=()
-command -v nginx >/dev/null || need+=(nginx-light)
-command -v wrk >/dev/null || need+=(wrk)
-command -v htpasswd >/dev/null || need+=(apache2-utils)
-if ((${#need[@]})); then
-    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
-fi
-
-echo "==> building the gateway (release)"
-swift build -c release --product portcullis >/dev/null
-gateway_bin="$root/.build/release/portcullis"
-
-work=$(mktemp -d)
-chmod 755 "$work"   # nginx workers run as an unprivileged user and must read the password files
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/Benchmarks/e2e/lib.sh"
+prepare nginx=nginx-light wrk=wrk htpasswd=apache2-utils openssl=openssl
 
 BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090
 
@@ -145,8 +124,6 @@ for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY/open/"
 
 auth="Authorization: Basic $(printf 'alice:alice123' | base64)"
 bearer="Authorization: Bearer $("$gateway_bin" token --key "$work/jwt.key" --iss bench --sub alice --scope hello --exp 86400)"
-
-source "$root/Benchmarks/e2e/lib.sh"
 
 echo "==> $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; nginx workers $WORKERS"
 header

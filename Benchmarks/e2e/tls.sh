@@ -17,29 +17,8 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-$(nproc)}
 
-need=()
-command -v nginx >/dev/null || need+=(nginx-light)
-command -v wrk >/dev/null || need+=(wrk)
-command -v openssl >/dev/null || need+=(openssl)
-if ((${#need[@]})); then
-    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
-fi
-
-echo "==> building the gateway (release)"
-swift build -c release --product portcullis >/dev/null
-gateway_bin="$root/.build/release/portcullis"
-
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/Benchmarks/e2e/lib.sh"
+prepare nginx=nginx-light wrk=wrk openssl=openssl
 
 BACKEND=18180; NGX_HELLO=18181; NGX_PROXY=18182; GATEWAY=18190
 
@@ -96,8 +75,6 @@ TOML
 "$gateway_bin" serve --config "$work/gateway.toml" --log-level warning &
 pids+=($!)
 for _ in $(seq 1 100); do curl -s --cacert "$CURL_CA" -o /dev/null "https://localhost:$GATEWAY/hello/" && break; sleep 0.1; done
-
-source "$root/Benchmarks/e2e/lib.sh"
 
 echo "==> $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; nginx workers $WORKERS; ECDSA P-256"
 header

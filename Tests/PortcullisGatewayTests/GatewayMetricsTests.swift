@@ -58,21 +58,9 @@ struct GatewayMetricsTests {
         }
     }
 
-    /// Runs `promtool check metrics` (Debian package `prometheus`) on `text`.
+    /// Runs `promtool check metrics` (Debian package `prometheus`) on `text`: its status and output.
     static func promtool(_ text: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["promtool", "check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let result = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: result, as: UTF8.self))
+        let result = try ExternalTool.run("promtool", ["check", "metrics"], input: text)
+        return (result.status, result.stdout + result.stderr)
     }
 }
