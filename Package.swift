@@ -76,6 +76,8 @@ let package = Package(
                 "PortcullisConfig",
                 "PortcullisMetrics",
                 "PortcullisTLS",
+                // The clients of identity providers authenticate themselves as outbound calls do.
+                "PortcullisClientAuth",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -10,6 +10,8 @@ let package = Package(
         .package(name: "portcullis", path: "../"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -40,6 +42,20 @@ let package = Package(
                 .product(name: "PortcullisConfig", package: "portcullis"),
             ],
             path: "Benchmarks/JWTHotPath",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+        .executableTarget(
+            name: "IntrospectionHotPath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PortcullisAuth", package: "portcullis"),
+                .product(name: "PortcullisConfig", package: "portcullis"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/IntrospectionHotPath",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]

@@ -19,12 +19,14 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# An independent JWT implementation for the fixtures (PyJWT and pyca/cryptography, from PyPI),
-# in a virtualenv under .build/ so nothing outside the project changes.
-if ! .build/test-python/bin/python -c "import jwt, cryptography" 2>/dev/null; then
+# From PyPI, in a virtualenv under .build/ so nothing outside the project changes: an independent
+# JWT implementation for the fixtures (PyJWT, pyca/cryptography) and a real OAuth2 authorization
+# server (django-oauth-toolkit on Django), which the introspection tests start and stop themselves.
+if ! .build/test-python/bin/python -c "import jwt, cryptography, django, oauth2_provider" 2>/dev/null; then
     echo "==> Python test environment (.build/test-python)"
     python3 -m venv .build/test-python
-    .build/test-python/bin/pip install --quiet --disable-pip-version-check "pyjwt==2.10.1" "cryptography>=42"
+    .build/test-python/bin/pip install --quiet --disable-pip-version-check \
+        "pyjwt==2.10.1" "cryptography>=42" "django==5.2.*" "django-oauth-toolkit==3.4.*"
 fi
 
 echo "==> building"

@@ -13,9 +13,12 @@
 #   401 (no credentials)    /basic/    vs  nginx auth_basic 401
 #   JWT + proxy             /jwt/      vs  nginx proxy_pass without auth   (RS256 token, cache hit)
 #   JWT + answer here       /jwthello  vs  nginx return 200                (RS256 token, cache hit)
+#   Introspection + proxy   /introspect/       vs  nginx proxy_pass without auth   (warm cache)
+#   Introspection + answer  /introspecthello   vs  nginx return 200                (warm cache)
 # The gateway's Basic user is bcrypt cost 10: with its credential cache only the first request pays.
 # The JWT is minted by `portcullis token` with a key made here; after the first request every one is
-# a verification-cache hit.
+# a verification-cache hit. The introspection rows ask a real authorization server (django-oauth-toolkit,
+# the test fixture, in the tests' virtualenv) once per token; every later request is a cache hit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -27,7 +30,18 @@ WORKERS=${WORKERS:-$(nproc)}   # nginx workers = the gateway's event-loop thread
 source "$root/Benchmarks/e2e/lib.sh"
 prepare nginx=nginx-light wrk=wrk htpasswd=apache2-utils openssl=openssl
 
-BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090
+BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095
+
+python="$root/.build/test-python/bin/python"
+if ! "$python" -c "import django, oauth2_provider" 2>/dev/null; then
+    python3 -m venv "$root/.build/test-python"
+    "$root/.build/test-python/bin/pip" install --quiet --disable-pip-version-check "django==5.2.*" "django-oauth-toolkit==3.4.*"
+fi
+# Its standard input is a FIFO this shell holds open: the server exits when the script does.
+mkfifo "$work/oauth2.in"
+exec 7<>"$work/oauth2.in"
+"$python" "$root/Tests/PortcullisGatewayTests/Fixtures/oauth2_server.py" "$work/oauth2" --port "$IDP" < "$work/oauth2.in" > "$work/oauth2.out" 2>&1 &
+pids+=($!)
 
 htpasswd -bcs "$work/sha.htpasswd" alice alice123 >/dev/null 2>&1
 htpasswd -bcB -C 10 "$work/bcrypt.htpasswd" alice alice123 >/dev/null 2>&1
@@ -117,6 +131,22 @@ basePath = "/jwthello"
   [[service.resource]]
   path = "/"
   respond = { status = 200, body = "Hello, World!" }
+[[service]]
+name = "introspect"
+basePath = "/introspect"
+upstream = "http://127.0.0.1:$BACKEND"
+  [[service.auth]]
+  scopes = ["hello"]
+  oauth2IntrospectionConfig = { url = "http://127.0.0.1:$IDP/o/introspect/", clientConfig = { auth = { username = "resource-server", password = "resource-secret" } } }
+[[service]]
+name = "introspecthello"
+basePath = "/introspecthello"
+  [[service.auth]]
+  scopes = ["hello"]
+  oauth2IntrospectionConfig = { url = "http://127.0.0.1:$IDP/o/introspect/", clientConfig = { auth = { username = "resource-server", password = "resource-secret" } } }
+  [[service.resource]]
+  path = "/"
+  respond = { status = 200, body = "Hello, World!" }
 TOML
 "$gateway_bin" serve --config "$work/gateway.toml" --log-level warning &
 pids+=($!)
@@ -124,6 +154,12 @@ for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY/open/"
 
 auth="Authorization: Basic $(printf 'alice:alice123' | base64)"
 bearer="Authorization: Bearer $("$gateway_bin" token --key "$work/jwt.key" --iss bench --sub alice --scope hello --exp 86400)"
+for _ in $(seq 1 300); do grep -q ready "$work/oauth2.out" && break; sleep 0.1; done
+grep -q ready "$work/oauth2.out" || { echo "error: the authorization server did not start: $(cat "$work/oauth2.out")" >&2; exit 1; }
+opaque=$(curl -s -u gateway:gateway-secret -d grant_type=client_credentials -d scope=hello "http://127.0.0.1:$IDP/o/token/" |
+    sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
+[ -n "$opaque" ] || { echo "error: no token from the authorization server" >&2; exit 1; }
+introspected="Authorization: Bearer $opaque"
 
 echo "==> $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; nginx workers $WORKERS"
 header
@@ -134,6 +170,8 @@ row "Basic + answer here" 200 "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0
 row "401, no credentials" 401 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/"
 row "JWT + proxy vs no auth" 200 "http://127.0.0.1:$GATEWAY/jwt/" "http://127.0.0.1:$NGX_PROXY/" "$bearer"
 row "JWT + answer vs return 200" 200 "http://127.0.0.1:$GATEWAY/jwthello/" "http://127.0.0.1:$NGX_RETURN/" "$bearer"
+row "Introspect + proxy vs none" 200 "http://127.0.0.1:$GATEWAY/introspect/" "http://127.0.0.1:$NGX_PROXY/" "$introspected"
+row "Introspect + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/introspecthello/" "http://127.0.0.1:$NGX_RETURN/" "$introspected"
 
 # The targets of the foundation issue, each a ratio of two runs made just now, one after the other.
 read -r basic_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/basic/" "$auth")"

@@ -22,6 +22,7 @@ public struct AuthEngine: Sendable {
     public let warnings: [ConfigDiagnostic]
     private let metrics: PortcullisMetrics?
     private let jwtAuthenticators: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)]
+    private let introspectionAuthenticators: [(config: IntrospectionConfig, authenticator: IntrospectionAuthenticator)]
     private let httpClients: [HTTPClient]
 
     /// Loads every authenticator `config` uses.
@@ -42,11 +43,31 @@ public struct AuthEngine: Sendable {
     ) async throws(ConfigError) -> AuthEngine {
         var material = TLSMaterial()
         var jwt: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)] = []
+        var introspection: [(config: IntrospectionConfig, authenticator: IntrospectionAuthenticator)] = []
         var sources: [JWKSKeySource] = []
         var clients: [IdentityProviderClientKey: HTTPClient] = [:]
         var tlsConfigurations: [ClientSecureSocketConfig: TLSConfiguration?] = [:]
         let entries = config.services.flatMap { service in service.auth + service.resources.flatMap { $0.auth ?? [] } }
         for entry in entries {
+            if case .introspection(let introspectionConfig) = entry.method, !introspection.contains(where: { $0.config == introspectionConfig }) {
+                var tls: TLSConfiguration?
+                if let secureSocket = introspectionConfig.client.secureSocket {
+                    if tlsConfigurations[secureSocket] == nil {
+                        tlsConfigurations[secureSocket] = ClientTLSConfiguration.make(secureSocket, material: &material)
+                    }
+                    guard let built = tlsConfigurations[secureSocket] ?? nil else { continue }
+                    tls = built
+                }
+                let endpoint = IntrospectionEndpoint(
+                    config: introspectionConfig,
+                    tls: tls,
+                    eventLoopGroup: eventLoopGroup,
+                    metrics: metrics,
+                    logger: logger
+                )
+                introspection.append((introspectionConfig, IntrospectionAuthenticator(config: introspectionConfig, endpoint: endpoint, metrics: metrics)))
+                continue
+            }
             guard case .jwt(let validator) = entry.method, !jwt.contains(where: { $0.config == validator }) else { continue }
             let keys: any JWTKeySource
             if case .jwks(let jwks) = validator.signature {
@@ -80,6 +101,9 @@ public struct AuthEngine: Sendable {
             for client in clients.values {
                 try? await client.shutdown()
             }
+            for (_, authenticator) in introspection {
+                await authenticator.endpoint.shutdown()
+            }
             throw ConfigError(diagnostics: material.diagnostics)
         }
         return AuthEngine(
@@ -88,6 +112,7 @@ public struct AuthEngine: Sendable {
             warnings: material.warnings,
             metrics: metrics,
             jwtAuthenticators: jwt,
+            introspectionAuthenticators: introspection,
             httpClients: Array(clients.values)
         )
     }
@@ -98,6 +123,7 @@ public struct AuthEngine: Sendable {
         warnings: [ConfigDiagnostic],
         metrics: PortcullisMetrics?,
         jwtAuthenticators: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)],
+        introspectionAuthenticators: [(config: IntrospectionConfig, authenticator: IntrospectionAuthenticator)],
         httpClients: [HTTPClient]
     ) {
         self.fileUserStore = fileUserStore
@@ -105,6 +131,7 @@ public struct AuthEngine: Sendable {
         self.warnings = warnings
         self.metrics = metrics
         self.jwtAuthenticators = jwtAuthenticators
+        self.introspectionAuthenticators = introspectionAuthenticators
         self.httpClients = httpClients
     }
 
@@ -122,6 +149,11 @@ public struct AuthEngine: Sendable {
                 let authenticator: any Authenticator =
                     self.jwtAuthenticators.first(where: { $0.config == validator })?.authenticator
                     ?? UnavailableAuthenticator(method: .jwt, scheme: .bearer)
+                return AuthEntry(authenticator: authenticator, scopes: entry.scopes)
+            case .introspection(let introspection):
+                let authenticator: any Authenticator =
+                    self.introspectionAuthenticators.first(where: { $0.config == introspection })?.authenticator
+                    ?? UnavailableAuthenticator(method: .introspection, scheme: .bearer)
                 return AuthEntry(authenticator: authenticator, scopes: entry.scopes)
             }
         }
@@ -150,6 +182,9 @@ public struct AuthEngine: Sendable {
     public func shutdown() async {
         for client in self.httpClients {
             try? await client.shutdown()
+        }
+        for (_, authenticator) in self.introspectionAuthenticators {
+            await authenticator.endpoint.shutdown()
         }
     }
 

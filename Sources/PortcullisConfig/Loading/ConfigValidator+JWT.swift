@@ -187,7 +187,8 @@ extension ConfigValidator {
         return url == nil ? nil : config
     }
 
-    /// `clientConfig = { secureSocket, connectTimeout, reqTimeout, customHeaders }`.
+    /// `clientConfig = { secureSocket, connectTimeout, reqTimeout, customHeaders }`, and `auth` where
+    /// the identity provider authenticates the gateway.
     mutating func identityProviderClient(_ fields: Fields, at path: ConfigPath, allowsAuth: Bool) -> IdentityProviderClientConfig {
         var allowed: Set<String> = [
             "secureSocket", "connectTimeout", "connectionTimeoutInMillis", "reqTimeout", "timeout", "customHeaders", "httpVersion",
@@ -224,6 +225,12 @@ extension ConfigValidator {
                     continue
                 }
                 client.customHeaders[name] = value
+            }
+        }
+        if allowsAuth, let table = self.table(fields, "auth", at: path) {
+            client.auth = self.identityProviderAuth(table, at: path.appending("auth"))
+            if client.auth != nil, client.customHeaders.keys.contains(where: { $0.lowercased() == "authorization" }) {
+                self.error(path.appending("auth"), "give auth or an Authorization custom header, not both")
             }
         }
         return client

@@ -138,7 +138,7 @@ extension ConfigValidator {
             guard let file, let password else { return nil }
             return .trustStore(path: file, password: password)
         default:
-            self.error(path.appending(key), "must be a file name or { path, password }, not a \(node.typeName)")
+            self.error(path.appending(key), "must be a file name or { path, password }, not \(node.typeNameWithArticle)")
             return nil
         }
     }

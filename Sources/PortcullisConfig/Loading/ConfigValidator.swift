@@ -12,7 +12,6 @@ struct ConfigValidator {
 
     /// Records that a later release implements, so they are refused by name rather than as unknown keys.
     static let notSupportedYet: [String: String] = [
-        "oauth2IntrospectionConfig": "OAuth2 token introspection",
         "ldapUserStoreConfig": "the LDAP user store",
     ]
 
@@ -325,14 +324,14 @@ struct ConfigValidator {
         guard let node = fields[key] else { return nil }
         let arrayPath = path.appending(key)
         guard case .array(let elements) = node else {
-            self.error(arrayPath, "must be an array of auth entries, not a \(node.typeName)")
+            self.error(arrayPath, "must be an array of auth entries, not \(node.typeNameWithArticle)")
             return []
         }
         var entries: [AuthEntryConfig] = []
         for (index, element) in elements.enumerated() {
             let entryPath = arrayPath.appending(index: index)
             guard case .table(let entryFields) = element else {
-                self.error(entryPath, "must be a table, not a \(element.typeName)")
+                self.error(entryPath, "must be a table, not \(element.typeNameWithArticle)")
                 continue
             }
             if let entry = self.authEntry(entryFields, at: entryPath, hasUsers: hasUsers) {
@@ -343,7 +342,7 @@ struct ConfigValidator {
     }
 
     mutating func authEntry(_ fields: Fields, at path: ConfigPath, hasUsers: Bool) -> AuthEntryConfig? {
-        let methodKeys = ["fileUserStoreConfig", "jwtValidatorConfig", "mtls"] + Self.notSupportedYet.keys.sorted()
+        let methodKeys = ["fileUserStoreConfig", "jwtValidatorConfig", "oauth2IntrospectionConfig", "mtls"] + Self.notSupportedYet.keys.sorted()
         self.checkKeys(fields, at: path, allowed: Set(methodKeys + ["scopes"]))
         let present = methodKeys.filter { fields[$0] != nil }
         let scopes = self.scopes(fields, at: path, allowEmpty: false)
@@ -366,6 +365,9 @@ struct ConfigValidator {
         if key == "jwtValidatorConfig" {
             return self.jwtValidator(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: .jwt($0), scopes: scopes) }
         }
+        if key == "oauth2IntrospectionConfig" {
+            return self.introspection(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: .introspection($0), scopes: scopes) }
+        }
         self.checkKeys(methodFields, at: path.appending(key), allowed: [])
         if !hasUsers {
             self.error(path.appending(key), "the file user store is empty; add [[ballerina.auth.users]]")
@@ -385,13 +387,13 @@ struct ConfigValidator {
             scopes = []
             for (index, element) in elements.enumerated() {
                 guard case .string(let scope) = element else {
-                    self.error(scopesPath.appending(index: index), "must be a string, not a \(element.typeName)")
+                    self.error(scopesPath.appending(index: index), "must be a string, not \(element.typeNameWithArticle)")
                     continue
                 }
                 scopes.append(scope)
             }
         default:
-            self.error(scopesPath, "must be a string or an array of strings, not a \(node.typeName)")
+            self.error(scopesPath, "must be a string or an array of strings, not \(node.typeNameWithArticle)")
             return nil
         }
         if let index = scopes.firstIndex(where: { !Self.isScopeToken($0) }) {
@@ -420,7 +422,7 @@ struct ConfigValidator {
     mutating func table(_ fields: Fields, _ key: String, at path: ConfigPath) -> Fields? {
         guard let node = fields[key] else { return nil }
         guard case .table(let table) = node else {
-            self.error(path.appending(key), "must be a table, not a \(node.typeName)")
+            self.error(path.appending(key), "must be a table, not \(node.typeNameWithArticle)")
             return nil
         }
         return table
@@ -429,13 +431,13 @@ struct ConfigValidator {
     mutating func arrayOfTables(_ fields: Fields, _ key: String, at path: ConfigPath) -> [(Int, Fields)]? {
         guard let node = fields[key] else { return nil }
         guard case .array(let elements) = node else {
-            self.error(path.appending(key), "must be an array of tables ([[\(key)]]), not a \(node.typeName)")
+            self.error(path.appending(key), "must be an array of tables ([[\(key)]]), not \(node.typeNameWithArticle)")
             return nil
         }
         var tables: [(Int, Fields)] = []
         for (index, element) in elements.enumerated() {
             guard case .table(let table) = element else {
-                self.error(path.appending(key).appending(index: index), "must be a table, not a \(element.typeName)")
+                self.error(path.appending(key).appending(index: index), "must be a table, not \(element.typeNameWithArticle)")
                 continue
             }
             tables.append((index, table))
@@ -449,7 +451,7 @@ struct ConfigValidator {
             return nil
         }
         guard case .string(let value) = node else {
-            self.error(path.appending(key), "must be a string, not a \(node.typeName)")
+            self.error(path.appending(key), "must be a string, not \(node.typeNameWithArticle)")
             return nil
         }
         return value
@@ -458,13 +460,13 @@ struct ConfigValidator {
     mutating func stringArray(_ fields: Fields, _ key: String, at path: ConfigPath) -> [String]? {
         guard let node = fields[key] else { return nil }
         guard case .array(let elements) = node else {
-            self.error(path.appending(key), "must be an array of strings, not a \(node.typeName)")
+            self.error(path.appending(key), "must be an array of strings, not \(node.typeNameWithArticle)")
             return nil
         }
         var values: [String] = []
         for (index, element) in elements.enumerated() {
             guard case .string(let value) = element else {
-                self.error(path.appending(key).appending(index: index), "must be a string, not a \(element.typeName)")
+                self.error(path.appending(key).appending(index: index), "must be a string, not \(element.typeNameWithArticle)")
                 continue
             }
             values.append(value)
@@ -475,7 +477,7 @@ struct ConfigValidator {
     mutating func bool(_ fields: Fields, _ key: String, at path: ConfigPath) -> Bool? {
         guard let node = fields[key] else { return nil }
         guard case .boolean(let value) = node else {
-            self.error(path.appending(key), "must be true or false, not a \(node.typeName)")
+            self.error(path.appending(key), "must be true or false, not \(node.typeNameWithArticle)")
             return nil
         }
         return value
@@ -484,7 +486,7 @@ struct ConfigValidator {
     mutating func integer(_ fields: Fields, _ key: String, at path: ConfigPath) -> Int? {
         guard let node = fields[key] else { return nil }
         guard case .integer(let value) = node else {
-            self.error(path.appending(key), "must be an integer, not a \(node.typeName)")
+            self.error(path.appending(key), "must be an integer, not \(node.typeNameWithArticle)")
             return nil
         }
         return value
@@ -507,7 +509,7 @@ struct ConfigValidator {
         case .integer(let integer): value = Double(integer)
         case .float(let float): value = float
         default:
-            self.error(path.appending(key), "must be a number of seconds, not a \(node.typeName)")
+            self.error(path.appending(key), "must be a number of seconds, not \(node.typeNameWithArticle)")
             return nil
         }
         guard value >= 0, value.isFinite, value <= 86_400 else {

@@ -10,7 +10,7 @@ public struct AuthEntryConfig: Sendable, Equatable {
     }
 }
 
-/// How an auth entry authenticates. Later methods (introspection, LDAP) add cases.
+/// How an auth entry authenticates. The LDAP user store adds a case.
 public enum AuthMethodConfig: Sendable, Equatable {
     /// `fileUserStoreConfig = {}`: Basic credentials checked against `[[ballerina.auth.users]]`.
     case fileUserStore
@@ -19,4 +19,6 @@ public enum AuthMethodConfig: Sendable, Equatable {
     case mtls(subjectScopes: [String: [String]])
     /// `jwtValidatorConfig`: a bearer JWT verified with a configured key and claim checks.
     case jwt(JWTValidatorConfig)
+    /// `oauth2IntrospectionConfig`: a bearer token the authorization server says is active.
+    case introspection(IntrospectionConfig)
 }

@@ -56,4 +56,10 @@ enum TOMLNode: Sendable {
         case .other(let name): name
         }
     }
+
+    /// ``typeName`` with its indefinite article: "an integer", "a string".
+    var typeNameWithArticle: String {
+        let name = self.typeName
+        return ("aeiou".contains(name.first ?? "x") ? "an " : "a ") + name
+    }
 }

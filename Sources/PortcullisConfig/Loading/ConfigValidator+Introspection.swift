@@ -1,0 +1,110 @@
+/// The `oauth2IntrospectionConfig` record (Ballerina's `OAuth2IntrospectionConfig`) and the
+/// identity-provider client credentials it may carry.
+extension ConfigValidator {
+    /// Form parameters the gateway sets itself; `optionalParams` cannot replace them.
+    static let reservedIntrospectionParameters: Set<String> = ["token", "token_type_hint"]
+
+    mutating func introspection(_ fields: Fields, at path: ConfigPath) -> IntrospectionConfig? {
+        self.checkKeys(
+            fields,
+            at: path,
+            allowed: [
+                "url", "tokenTypeHint", "scopeKey", "optionalParams", "defaultTokenExpTimeInSeconds", "defaultTokenExpTime",
+                "cacheConfig", "inactiveTokenCacheTimeInSeconds", "clientConfig",
+            ]
+        )
+        let url = self.string(fields, "url", at: path, required: true).flatMap { self.httpURL($0, at: path.appending("url")) }
+        var config = IntrospectionConfig(url: url ?? "")
+        config.tokenTypeHint = self.nonEmptyString(fields, "tokenTypeHint", at: path)
+        if let value = self.string(fields, "scopeKey", at: path) {
+            if value.isEmpty {
+                self.error(path.appending("scopeKey"), "must not be empty")
+            } else {
+                config.scopeKey = value
+            }
+        }
+        if let table = self.table(fields, "optionalParams", at: path) {
+            let paramsPath = path.appending("optionalParams")
+            for name in table.keys.sorted() {
+                guard let value = self.string(table, name, at: paramsPath) else { continue }
+                if Self.reservedIntrospectionParameters.contains(name) || name.isEmpty {
+                    self.error(paramsPath.appending(name), "is set by the gateway itself (token, token_type_hint: use tokenTypeHint)")
+                    continue
+                }
+                config.optionalParams[name] = value
+            }
+        }
+        if fields["defaultTokenExpTimeInSeconds"] != nil && fields["defaultTokenExpTime"] != nil {
+            self.error(path.appending("defaultTokenExpTime"), "give defaultTokenExpTime or defaultTokenExpTimeInSeconds, not both")
+        }
+        for key in ["defaultTokenExpTimeInSeconds", "defaultTokenExpTime"] {
+            guard let seconds = self.seconds(fields, key, at: path) else { continue }
+            if seconds > 0 {
+                config.defaultTokenExpTimeSeconds = seconds
+            } else {
+                self.error(path.appending(key), "must be greater than 0")
+            }
+        }
+        if let table = self.table(fields, "cacheConfig", at: path) {
+            config.cache = self.cacheSettings(table, at: path.appending("cacheConfig"), defaults: IntrospectionConfig.defaultCache)
+        }
+        if let seconds = self.seconds(fields, "inactiveTokenCacheTimeInSeconds", at: path) {
+            if seconds <= 300 {
+                config.inactiveCacheSeconds = seconds
+            } else {
+                self.error(
+                    path.appending("inactiveTokenCacheTimeInSeconds"),
+                    "must be at most 300 seconds: a token that becomes active would be refused that long"
+                )
+            }
+        }
+        if let table = self.table(fields, "clientConfig", at: path) {
+            config.client = self.identityProviderClient(table, at: path.appending("clientConfig"), allowsAuth: true)
+        }
+        if let url, url.lowercased().hasPrefix("http://") {
+            self.warning(path.appending("url"), "sends bearer tokens over plain HTTP; anyone on the network path can read and replay them")
+        }
+        if config.client.auth == nil && !config.client.customHeaders.keys.contains(where: { $0.lowercased() == "authorization" }) {
+            self.warning(
+                path.appending("clientConfig"),
+                "has no auth: most authorization servers refuse introspection from an unauthenticated client (RFC 7662 §2.1)"
+            )
+        }
+        return url == nil ? nil : config
+    }
+
+    /// `auth = { username, password }` (HTTP Basic) or `auth = { token }` (bearer).
+    mutating func identityProviderAuth(_ fields: Fields, at path: ConfigPath) -> IdentityProviderClientAuth? {
+        if fields["token"] != nil {
+            self.checkKeys(fields, at: path, allowed: ["token"])
+            guard let token = self.string(fields, "token", at: path) else { return nil }
+            guard !token.isEmpty, token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                self.error(path.appending("token"), "must be a non-empty token of printable ASCII without spaces")
+                return nil
+            }
+            return .bearer(token: token)
+        }
+        guard fields["username"] != nil || fields["password"] != nil else {
+            let grantKeys = ["tokenUrl", "clientId", "clientSecret", "refreshToken"]
+            if grantKeys.contains(where: { fields[$0] != nil }) {
+                self.error(path, "OAuth2 grant configs are not supported here yet; give { username, password } or { token }")
+            } else {
+                self.error(path, "needs { username, password } (HTTP Basic) or { token } (bearer)")
+            }
+            return nil
+        }
+        self.checkKeys(fields, at: path, allowed: ["username", "password"])
+        let username = self.string(fields, "username", at: path, required: true)
+        let password = self.string(fields, "password", at: path, required: true)
+        guard let username, let password else { return nil }
+        guard !username.isEmpty, !password.isEmpty else {
+            self.error(path.appending(username.isEmpty ? "username" : "password"), "must not be empty")
+            return nil
+        }
+        guard !username.contains(":") else {
+            self.error(path.appending("username"), "must not contain ':' (RFC 7617)")
+            return nil
+        }
+        return .basic(username: username, password: password)
+    }
+}
