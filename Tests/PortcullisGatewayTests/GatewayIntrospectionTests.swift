@@ -189,6 +189,46 @@ struct GatewayIntrospectionTests {
         }
     }
 
+    @Test("An endpoint that never answers: calls beyond the in-flight and queue limits are refused at once; the rest end by the request timeout")
+    func admission() async throws {
+        let config = IntrospectionConfig(
+            url: "http://127.0.0.1:\(RefusingPort.silentPort)/introspect",
+            client: IdentityProviderClientConfig(requestTimeoutSeconds: 2)
+        )
+        let endpoint = IntrospectionEndpoint(
+            config: config,
+            tls: nil,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            metrics: nil,
+            logger: GatewayHarness.quietLogger,
+            concurrentCalls: 1,
+            queuedCalls: 1
+        )
+        let authenticator = IntrospectionAuthenticator(config: config, endpoint: endpoint)
+        async let first = authenticator.authenticate(AuthRequest(authorization: "Bearer token-1"))
+        async let second = authenticator.authenticate(AuthRequest(authorization: "Bearer token-2"))
+        // Until one call is in flight and one waits (bounded, in case neither ever happens).
+        let giveUp = ContinuousClock.now + .seconds(10)
+        while await endpoint.load != (1, 1), ContinuousClock.now < giveUp {
+            await Task.yield()
+        }
+        let third = await authenticator.authenticate(AuthRequest(authorization: "Bearer token-3"))
+        let earlier = await [first, second]
+        await endpoint.shutdown()
+        guard case .unavailable(let refused) = third else {
+            Issue.record("a call beyond the limits was not refused: \(third)")
+            return
+        }
+        #expect(refused.code == .overloaded)
+        for result in earlier {
+            guard case .unavailable(let failure) = result else {
+                Issue.record("a call to a silent endpoint did not end unavailable: \(result)")
+                continue
+            }
+            #expect(failure.code == .providerUnavailable)
+        }
+    }
+
     @Test("HTTPS endpoint trusted through clientConfig.secureSocket; a bearer token authenticates the gateway")
     func overHTTPS() async throws {
         let pki = try TestPKI()

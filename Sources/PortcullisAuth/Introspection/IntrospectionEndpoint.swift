@@ -12,7 +12,7 @@ import PortcullisMetrics
 /// One introspection endpoint and the pool of connections to it.
 ///
 /// The actor owns an AsyncHTTPClient (its connection pool, TLS settings and connect timeout) and
-/// admits at most ``maximumConcurrentCalls`` calls at once, queueing up to ``maximumQueuedCalls``
+/// admits at most ``defaultConcurrentCalls`` calls at once, queueing up to ``defaultQueuedCalls``
 /// more; a call beyond that is refused at once as `overloaded`, so a burst of new tokens cannot
 /// pile unbounded work onto the identity provider. Each call, queueing included, ends by the
 /// configured request timeout. The HTTP exchange itself runs outside the actor.
@@ -22,9 +22,9 @@ import PortcullisMetrics
 /// credentials go in `Authorization`. Only a `200` with a JSON object is an answer.
 public actor IntrospectionEndpoint {
     /// Calls in flight at once; also the client's connection limit to the endpoint.
-    public static let maximumConcurrentCalls = 64
+    public static let defaultConcurrentCalls = 64
     /// Calls waiting for one in flight to end, beyond which calls are refused.
-    public static let maximumQueuedCalls = 1024
+    public static let defaultQueuedCalls = 1024
 
     /// Why a call gave no usable answer.
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -45,7 +45,7 @@ public actor IntrospectionEndpoint {
             case .unreachable(let reason): "unreachable: \(reason)"
             case .status(let code): "answered HTTP \(code)"
             case .unusableAnswer(let reason), .invalidAnswer(let reason): reason
-            case .overloaded: "more than \(IntrospectionEndpoint.maximumQueuedCalls) calls waiting"
+            case .overloaded: "too many calls waiting"
             }
         }
     }
@@ -59,6 +59,8 @@ public actor IntrospectionEndpoint {
     private nonisolated let scopeKey: String
     private nonisolated let metrics: IdentityProviderMetrics
     private let logger: Logger
+    private let concurrentCalls: Int
+    private let queuedCalls: Int
 
     private var inUse = 0
     private var waiting: Deque<CheckedContinuation<Bool, Never>> = []
@@ -69,18 +71,24 @@ public actor IntrospectionEndpoint {
     ///   - tls: TLS settings for an `https` endpoint (`nil`: the system's trust roots).
     ///   - eventLoopGroup: what the client runs on.
     ///   - metrics: where `kind="introspection"` calls are counted.
+    ///   - concurrentCalls: calls in flight at once.
+    ///   - queuedCalls: calls waiting, beyond which calls are refused.
     public init(
         config: IntrospectionConfig,
         tls: TLSConfiguration?,
         eventLoopGroup: any EventLoopGroup,
         metrics: PortcullisMetrics?,
-        logger: Logger
+        logger: Logger,
+        concurrentCalls: Int = IntrospectionEndpoint.defaultConcurrentCalls,
+        queuedCalls: Int = IntrospectionEndpoint.defaultQueuedCalls
     ) {
+        self.concurrentCalls = max(1, concurrentCalls)
+        self.queuedCalls = max(0, queuedCalls)
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .milliseconds(Int64(config.client.connectTimeoutSeconds * 1000)))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.maximumConcurrentCalls
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, concurrentCalls)
         // By default a failed connection attempt is retried with backoff until each waiting
         // request's deadline, so every request of an outage would wait the whole request timeout
         // for its 503. Failing them at once is what a client in front of a dead IdP needs.
@@ -172,11 +180,11 @@ public actor IntrospectionEndpoint {
     }
 
     private func admit() async -> Bool {
-        if self.inUse < Self.maximumConcurrentCalls {
+        if self.inUse < self.concurrentCalls {
             self.inUse += 1
             return true
         }
-        guard self.waiting.count < Self.maximumQueuedCalls else { return false }
+        guard self.waiting.count < self.queuedCalls else { return false }
         return await withCheckedContinuation { self.waiting.append($0) }
     }
 
@@ -204,8 +212,8 @@ public actor IntrospectionEndpoint {
         }
     }
 
-    /// Calls in flight and waiting, for tests.
-    var load: (inUse: Int, waiting: Int) { (self.inUse, self.waiting.count) }
+    /// Calls in flight and waiting.
+    package var load: (inFlight: Int, waiting: Int) { (self.inUse, self.waiting.count) }
 
     /// Closes the client's connections.
     public func shutdown() async {
