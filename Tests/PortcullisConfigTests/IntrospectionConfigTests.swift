@@ -112,7 +112,7 @@ struct IntrospectionConfigTests {
               defaultTokenExpTime = 0
               inactiveTokenCacheTimeInSeconds = 600
               cacheConfig = { capacity = -1 }
-              clientConfig = { auth = { username = "g:w", password = "p" } }
+              clientConfig = { auth = { username = "gw", password = "" } }
             """#
         )
         #expect(found == [
@@ -123,7 +123,7 @@ struct IntrospectionConfigTests {
             "introspect.toml:11: service[0].auth[0].oauth2IntrospectionConfig.defaultTokenExpTime: must be greater than 0",
             "introspect.toml:12: service[0].auth[0].oauth2IntrospectionConfig.inactiveTokenCacheTimeInSeconds: must be at most 300 seconds: a token that becomes active would be refused that long",
             "introspect.toml:13: service[0].auth[0].oauth2IntrospectionConfig.cacheConfig.capacity: must be between 0 (no cache) and 10000000",
-            "introspect.toml:14: service[0].auth[0].oauth2IntrospectionConfig.clientConfig.auth.username: must not contain ':' (RFC 7617)",
+            "introspect.toml:14: service[0].auth[0].oauth2IntrospectionConfig.clientConfig.auth.password: must not be empty",
         ])
         #expect(self.diagnostics(#"  url = "https://idp/i"\#n  clientConfig = { auth = { tokenUrl = "https://idp/token", clientId = "a", clientSecret = "b" } }"#) == [
             "introspect.toml:8: service[0].auth[0].oauth2IntrospectionConfig.clientConfig.auth: OAuth2 grant configs are not supported here yet; give { username, password } or { token }"

@@ -258,6 +258,20 @@ struct GatewayIntrospectionTests {
         }
     }
 
+    @Test("Client credentials with reserved characters are form-encoded before Basic (RFC 6749 §2.3.1)")
+    func reservedCharactersInCredentials() async throws {
+        try await OAuth2Server.run { server in
+            let token = try await server.clientCredentialsToken(scope: "read")
+            let config = Self.config(
+                url: server.introspectionURL,
+                clientConfig: #"clientConfig = { auth = { username = "reserved+client", password = "p+ss/w=rd&:%é" } }"#
+            )
+            try await GatewayHarness.run(config) { gateway in
+                try await gateway.expect(200, "/api/x", headers: Self.bearer(token))
+            }
+        }
+    }
+
     @Test("Wrong client credentials: the server refuses the gateway, which answers 503, not 401")
     func gatewayRefused() async throws {
         try await OAuth2Server.run { server in try await self.gatewayRefused(server) }

@@ -104,7 +104,10 @@ public actor IntrospectionEndpoint {
         }
         switch config.client.auth {
         case .basic(let username, let password)?:
-            headers.replaceOrAdd(name: "authorization", value: "Basic " + Base64.encodeToString(bytes: Array("\(username):\(password)".utf8)))
+            // OAuth2 client credentials are form-encoded before they go into Basic (RFC 6749
+            // §2.3.1), and servers decode them: a secret's `+` would otherwise arrive as a space.
+            let credentials = FormURLEncoding.encode(username) + ":" + FormURLEncoding.encode(password)
+            headers.replaceOrAdd(name: "authorization", value: "Basic " + Base64.encodeToString(bytes: Array(credentials.utf8)))
         case .bearer(let token)?:
             headers.replaceOrAdd(name: "authorization", value: "Bearer " + token)
         case nil:
@@ -133,7 +136,7 @@ public actor IntrospectionEndpoint {
     }
 
     /// The HTTP body for `token`.
-    nonisolated func body(for token: String) -> String {
+    private nonisolated func body(for token: String) -> String {
         "token=" + FormURLEncoding.encode(token) + self.parametersAfterToken
     }
 

@@ -101,10 +101,6 @@ extension ConfigValidator {
             self.error(path.appending(username.isEmpty ? "username" : "password"), "must not be empty")
             return nil
         }
-        guard !username.contains(":") else {
-            self.error(path.appending("username"), "must not contain ':' (RFC 7617)")
-            return nil
-        }
         return .basic(username: username, password: password)
     }
 }

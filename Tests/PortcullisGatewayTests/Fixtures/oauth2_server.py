@@ -12,7 +12,8 @@ Seeded:
 - confidential clients (secrets stored unhashed, see STYLE.md: PBKDF2 makes every client
   authentication take ~0.2 s): `gateway`/`gateway-secret` (client_credentials),
   `password-client`/`password-secret` (password, refresh_token), `resource-server`/`resource-secret`
-  (client_credentials; may ask for the `introspection` scope to introspect with a bearer token).
+  (client_credentials; may ask for the `introspection` scope to introspect with a bearer token),
+  `reserved+client`/`p+ss/w=rd&:%é` (client_credentials; characters RFC 6749 §2.3.1 form-encodes).
 
 Its own endpoints (django-oauth-toolkit 3.4): /o/token/, /o/introspect/ (Basic client credentials or
 a bearer token holding the `introspection` scope), /o/revoke_token/.
@@ -127,6 +128,8 @@ def seed():
         ("gateway", "gateway-secret", Application.GRANT_CLIENT_CREDENTIALS),
         ("password-client", "password-secret", Application.GRANT_PASSWORD),
         ("resource-server", "resource-secret", Application.GRANT_CLIENT_CREDENTIALS),
+        # Characters that a client must form-encode before Basic (RFC 6749 §2.3.1).
+        ("reserved+client", "p+ss/w=rd&:%é", Application.GRANT_CLIENT_CREDENTIALS),
     ]
     for client_id, secret, grant in clients:
         if not Application.objects.filter(client_id=client_id).exists():
