@@ -47,17 +47,22 @@ public struct AuthEngine: Sendable {
         var sources: [JWKSKeySource] = []
         var clients: [IdentityProviderClientKey: HTTPClient] = [:]
         var tlsConfigurations: [ClientSecureSocketConfig: TLSConfiguration?] = [:]
+        /// The TLS settings of an identity-provider client, built once per distinct `secureSocket`;
+        /// `usable` is false when its files cannot be used (a diagnostic says why).
+        func clientTLS(_ secureSocket: ClientSecureSocketConfig?) -> (usable: Bool, tls: TLSConfiguration?) {
+            guard let secureSocket else { return (true, nil) }
+            if tlsConfigurations[secureSocket] == nil {
+                tlsConfigurations[secureSocket] = ClientTLSConfiguration.make(secureSocket, material: &material)
+            }
+            guard let built = tlsConfigurations[secureSocket] ?? nil else { return (false, nil) }
+            return (true, built)
+        }
         let entries = config.services.flatMap { service in service.auth + service.resources.flatMap { $0.auth ?? [] } }
         for entry in entries {
-            if case .introspection(let introspectionConfig) = entry.method, !introspection.contains(where: { $0.config == introspectionConfig }) {
-                var tls: TLSConfiguration?
-                if let secureSocket = introspectionConfig.client.secureSocket {
-                    if tlsConfigurations[secureSocket] == nil {
-                        tlsConfigurations[secureSocket] = ClientTLSConfiguration.make(secureSocket, material: &material)
-                    }
-                    guard let built = tlsConfigurations[secureSocket] ?? nil else { continue }
-                    tls = built
-                }
+            switch entry.method {
+            case .introspection(let introspectionConfig) where !introspection.contains(where: { $0.config == introspectionConfig }):
+                let (usable, tls) = clientTLS(introspectionConfig.client.secureSocket)
+                guard usable else { continue }
                 let endpoint = IntrospectionEndpoint(
                     config: introspectionConfig,
                     tls: tls,
@@ -66,36 +71,31 @@ public struct AuthEngine: Sendable {
                     logger: logger
                 )
                 introspection.append((introspectionConfig, IntrospectionAuthenticator(config: introspectionConfig, endpoint: endpoint, metrics: metrics)))
+            case .jwt(let validator) where !jwt.contains(where: { $0.config == validator }):
+                let keys: any JWTKeySource
+                if case .jwks(let jwks) = validator.signature {
+                    let client = jwks.client
+                    let (usable, tls) = clientTLS(client.secureSocket)
+                    guard usable else { continue }
+                    let clientKey = IdentityProviderClientKey(secureSocket: client.secureSocket, connectTimeoutSeconds: client.connectTimeoutSeconds)
+                    let httpClient =
+                        clients[clientKey]
+                        ?? HTTPClient(
+                            eventLoopGroupProvider: .shared(eventLoopGroup),
+                            configuration: Self.clientConfiguration(tls: tls, connectTimeoutSeconds: client.connectTimeoutSeconds)
+                        )
+                    clients[clientKey] = httpClient
+                    let source = JWKSKeySource(config: jwks, client: httpClient, metrics: metrics, logger: logger)
+                    sources.append(source)
+                    keys = source
+                } else {
+                    guard let key = await JWTKeyLoader.key(for: validator.signature, material: &material) else { continue }
+                    keys = StaticJWTKeySource(JWTKeySet(keys: [key]))
+                }
+                jwt.append((validator, JWTAuthenticator(config: validator, keys: keys, metrics: metrics)))
+            default:
                 continue
             }
-            guard case .jwt(let validator) = entry.method, !jwt.contains(where: { $0.config == validator }) else { continue }
-            let keys: any JWTKeySource
-            if case .jwks(let jwks) = validator.signature {
-                let client = jwks.client
-                var tls: TLSConfiguration?
-                if let secureSocket = client.secureSocket {
-                    if tlsConfigurations[secureSocket] == nil {
-                        tlsConfigurations[secureSocket] = ClientTLSConfiguration.make(secureSocket, material: &material)
-                    }
-                    guard let built = tlsConfigurations[secureSocket] ?? nil else { continue }
-                    tls = built
-                }
-                let clientKey = IdentityProviderClientKey(secureSocket: client.secureSocket, connectTimeoutSeconds: client.connectTimeoutSeconds)
-                let httpClient =
-                    clients[clientKey]
-                    ?? HTTPClient(
-                        eventLoopGroupProvider: .shared(eventLoopGroup),
-                        configuration: Self.clientConfiguration(tls: tls, connectTimeoutSeconds: client.connectTimeoutSeconds)
-                    )
-                clients[clientKey] = httpClient
-                let source = JWKSKeySource(config: jwks, client: httpClient, metrics: metrics, logger: logger)
-                sources.append(source)
-                keys = source
-            } else {
-                guard let key = await JWTKeyLoader.key(for: validator.signature, material: &material) else { continue }
-                keys = StaticJWTKeySource(JWTKeySet(keys: [key]))
-            }
-            jwt.append((validator, JWTAuthenticator(config: validator, keys: keys, metrics: metrics)))
         }
         guard material.diagnostics.isEmpty else {
             for client in clients.values {

@@ -88,6 +88,11 @@ enum GatewayConfigs {
           timeoutSeconds = 0.5
 
         [[service]]
+        name = "prefixed"
+        basePath = "/prefixed"
+        upstream = "UPSTREAM/hold"
+
+        [[service]]
         name = "bytes"
         basePath = "/bytes"
         upstream = "UPSTREAM"

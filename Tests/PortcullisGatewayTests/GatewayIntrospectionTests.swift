@@ -41,6 +41,23 @@ struct GatewayIntrospectionTests {
         [("authorization", "Bearer \(token)")]
     }
 
+    /// An endpoint for tests that drive an ``IntrospectionAuthenticator`` directly; shut it down.
+    static func endpoint(
+        _ config: IntrospectionConfig,
+        concurrentCalls: Int = IntrospectionEndpoint.defaultConcurrentCalls,
+        queuedCalls: Int = IntrospectionEndpoint.defaultQueuedCalls
+    ) -> IntrospectionEndpoint {
+        IntrospectionEndpoint(
+            config: config,
+            tls: nil,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            metrics: nil,
+            logger: GatewayHarness.quietLogger,
+            concurrentCalls: concurrentCalls,
+            queuedCalls: queuedCalls
+        )
+    }
+
     @Test("Active with the scope → 200 and the identity forwarded; without it → 403 insufficient_scope; bogus, revoked, expired → 401")
     func decisions() async throws {
         try await OAuth2Server.run { server in try await self.decisions(server) }
@@ -154,13 +171,7 @@ struct GatewayIntrospectionTests {
             url: server.introspectionURL,
             client: IdentityProviderClientConfig(auth: .basic(username: OAuth2Server.resourceServer.id, password: OAuth2Server.resourceServer.secret))
         )
-        let endpoint = IntrospectionEndpoint(
-            config: config,
-            tls: nil,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            metrics: nil,
-            logger: GatewayHarness.quietLogger
-        )
+        let endpoint = Self.endpoint(config)
         let authenticator = IntrospectionAuthenticator(config: config, endpoint: endpoint, clock: { now.withLockedValue { $0 } })
         let request = AuthRequest(authorization: "Bearer \(token)")
         let first = await authenticator.authenticate(request)
@@ -195,15 +206,7 @@ struct GatewayIntrospectionTests {
             url: "http://127.0.0.1:\(RefusingPort.silentPort)/introspect",
             client: IdentityProviderClientConfig(requestTimeoutSeconds: 2)
         )
-        let endpoint = IntrospectionEndpoint(
-            config: config,
-            tls: nil,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            metrics: nil,
-            logger: GatewayHarness.quietLogger,
-            concurrentCalls: 1,
-            queuedCalls: 1
-        )
+        let endpoint = Self.endpoint(config, concurrentCalls: 1, queuedCalls: 1)
         let authenticator = IntrospectionAuthenticator(config: config, endpoint: endpoint)
         async let first = authenticator.authenticate(AuthRequest(authorization: "Bearer token-1"))
         async let second = authenticator.authenticate(AuthRequest(authorization: "Bearer token-2"))
