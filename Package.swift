@@ -44,6 +44,13 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
+        .systemLibrary(
+            // OpenLDAP's libldap, for the LDAP user store.
+            name: "CLDAP",
+            path: "Sources/CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap-dev"])]
+        ),
         .target(
             name: "PortcullisConfig",
             dependencies: [
@@ -78,6 +85,7 @@ let package = Package(
                 "PortcullisTLS",
                 // The clients of identity providers authenticate themselves as outbound calls do.
                 "PortcullisClientAuth",
+                "CLDAP",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

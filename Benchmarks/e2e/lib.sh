@@ -7,6 +7,8 @@
 prepare() {
     local need=() pair
     for pair in "$@"; do command -v "${pair%%=*}" >/dev/null || need+=("${pair#*=}"); done
+    # The build itself needs OpenLDAP's headers (the CLDAP target).
+    dpkg-query -W -f='${Status}' libldap-dev 2>/dev/null | grep -q "install ok installed" || need+=(libldap-dev)
     if ((${#need[@]})); then
         local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
         $sudo apt-get update

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real OpenLDAP directory (Debian's slapd) for a test: a throw-away config and database seeded
+/// from an LDIF of users and groups, listening on a loopback port.
+///
+/// Seeded under `dc=example,dc=com`: people `alice`/`alice123` (groups admin, staff), `bob`/`bob123`
+/// (staff) and `eve`/`eve123` (no group) under `ou=people`; `groupOfNames` admin and staff and the
+/// `posixGroup` developers (memberUid alice) under `ou=groups`; the service account
+/// `cn=gateway,dc=example,dc=com`/`gateway-secret`.
+final class SlapdServer: @unchecked Sendable {
+    static let base = "dc=example,dc=com"
+    static let serviceDN = "cn=gateway,dc=example,dc=com"
+    static let servicePassword = "gateway-secret"
+
+    let folder: String
+    let port: Int
+    private let process: Process
+    private let exited: AsyncStream<Void>
+
+    var url: String { "ldap://127.0.0.1:\(self.port)" }
+
+    private init(folder: String, port: Int, process: Process, exited: AsyncStream<Void>) {
+        self.folder = folder
+        self.port = port
+        self.process = process
+        self.exited = exited
+    }
+
+    /// Seeds a new directory and starts slapd on it.
+    static func start() async throws -> SlapdServer {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-slapd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/db", withIntermediateDirectories: true)
+        try Self.config(folder: folder).write(toFile: folder + "/slapd.conf", atomically: true, encoding: .utf8)
+        try Self.seed.write(toFile: folder + "/seed.ldif", atomically: true, encoding: .utf8)
+        let added = try await ExternalTool.runAsync("/usr/sbin/slapadd", ["-f", folder + "/slapd.conf", "-l", folder + "/seed.ldif"])
+        guard added.status == 0 else { throw ExternalTool.Failure(command: "slapadd", output: added.stderr) }
+        return try await Self.launch(folder: folder, port: try Self.freePort())
+    }
+
+    /// Starts slapd again on the same directory and port (after ``stop()``).
+    func restarted() async throws -> SlapdServer {
+        try await Self.launch(folder: self.folder, port: self.port)
+    }
+
+    private static func launch(folder: String, port: Int) async throws -> SlapdServer {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/slapd")
+        // -d keeps it in the foreground, as a child of this process.
+        process.arguments = ["-f", folder + "/slapd.conf", "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let (exited, exitSink) = AsyncStream.makeStream(of: Void.self)
+        process.terminationHandler = { _ in exitSink.finish() }
+        try process.run()
+        let server = SlapdServer(folder: folder, port: port, process: process, exited: exited)
+        // Ready when it accepts a connection; bounded, and failing if slapd exits instead.
+        for _ in 0..<500 {
+            if Self.accepts(port: port) { return server }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await server.stop()
+        throw ExternalTool.Failure(command: "slapd", output: "did not accept connections on 127.0.0.1:\(port)")
+    }
+
+    /// Stops slapd and waits for its exit. SIGKILL: the test runner's blocked SIGTERM is inherited
+    /// by children; the database (LMDB) survives a kill.
+    func stop() async {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, SIGKILL)
+        }
+        for await _ in self.exited {}
+    }
+
+    /// Starts a directory, runs `body`, stops it whether `body` throws or not.
+    static func run<Result: Sendable>(_ body: (SlapdServer) async throws -> Result) async throws -> Result {
+        let server = try await Self.start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    private static func accepts(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// A port free now (bound and released; slapd cannot take a port from a socket we hold).
+    private static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw ExternalTool.Failure(command: "bind", output: "no free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func config(folder: String) -> String {
+        """
+        include /etc/ldap/schema/core.schema
+        include /etc/ldap/schema/cosine.schema
+        include /etc/ldap/schema/inetorgperson.schema
+        include /etc/ldap/schema/nis.schema
+        pidfile \(folder)/slapd.pid
+        modulepath /usr/lib/ldap
+        moduleload back_mdb
+        database mdb
+        suffix "\(Self.base)"
+        rootdn "cn=admin,\(Self.base)"
+        rootpw admin-secret
+        directory \(folder)/db
+        maxsize 10485760
+        """
+    }
+
+    private static let seed = """
+        dn: dc=example,dc=com
+        objectClass: dcObject
+        objectClass: organization
+        o: Example
+        dc: example
+
+        dn: cn=gateway,dc=example,dc=com
+        objectClass: applicationProcess
+        objectClass: simpleSecurityObject
+        cn: gateway
+        userPassword: gateway-secret
+
+        dn: ou=people,dc=example,dc=com
+        objectClass: organizationalUnit
+        ou: people
+
+        dn: ou=groups,dc=example,dc=com
+        objectClass: organizationalUnit
+        ou: groups
+
+        dn: uid=alice,ou=people,dc=example,dc=com
+        objectClass: inetOrgPerson
+        uid: alice
+        cn: Alice
+        sn: Liddell
+        userPassword: alice123
+
+        dn: uid=bob,ou=people,dc=example,dc=com
+        objectClass: inetOrgPerson
+        uid: bob
+        cn: Bob
+        sn: Builder
+        userPassword: bob123
+
+        dn: uid=eve,ou=people,dc=example,dc=com
+        objectClass: inetOrgPerson
+        uid: eve
+        cn: Eve
+        sn: Dropper
+        userPassword: eve123
+
+        dn: cn=admin,ou=groups,dc=example,dc=com
+        objectClass: groupOfNames
+        cn: admin
+        member: uid=alice,ou=people,dc=example,dc=com
+
+        dn: cn=staff,ou=groups,dc=example,dc=com
+        objectClass: groupOfNames
+        cn: staff
+        member: uid=alice,ou=people,dc=example,dc=com
+        member: uid=bob,ou=people,dc=example,dc=com
+
+        dn: cn=developers,ou=groups,dc=example,dc=com
+        objectClass: posixGroup
+        cn: developers
+        gidNumber: 5000
+        memberUid: alice
+
+        """
+}
