@@ -85,6 +85,17 @@ public final class LDAPConnection {
         try self.check(result, "bind")
     }
 
+    /// Who the directory thinks this connection is bound as (RFC 4532), e.g. `dn:cn=gateway,...`.
+    public func whoAmI() throws(LDAPError) -> String {
+        var identity: UnsafeMutablePointer<berval>?
+        let result = ldap_whoami_s(self.handle, &identity, nil, nil)
+        defer { if let identity { ber_bvfree(identity) } }
+        try self.check(result, "who am I")
+        guard let identity, let start = identity.pointee.bv_val else { return "" }
+        let bytes = UnsafeRawBufferPointer(start: start, count: Int(identity.pointee.bv_len))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// A subtree search under `base`; the values of `attributes` for every entry found.
     public func search(base: String, filter: String, attributes: [String], sizeLimit: Int32 = 0) throws(LDAPError) -> [LDAPEntry] {
         var message: OpaquePointer?
