@@ -1,0 +1,172 @@
+import NIOCore
+import PortcullisMetrics
+
+/// An LDAP directory as a Basic-auth ``Authenticator`` (Ballerina's `LdapUserStoreConfig` flow).
+///
+/// 1. Find the user: `userNameSearchFilter` with every `?` replaced by the user name, escaped
+///    (RFC 4515), searched under each user search base in turn as the service account; the first
+///    entry found is the user.
+/// 2. Check the password with a simple bind as that entry (``LDAPConnectionPool/verifyPassword(dn:password:)``);
+///    an empty password is refused before any bind.
+/// 3. Collect the groups: `(&<groupNameListFilter>(<membershipAttribute>=<value>))` under every
+///    group search base, `value` being the user's DN, or the leftmost RDN value for `memberUid`;
+///    the `groupNameAttribute` values become the principal's scopes.
+///
+/// A verified credential is cached under a keyed hash of the whole `user:password`, as the file
+/// store does; with `userRolesCacheEnabled` a user's groups are cached too. Wrong passwords and
+/// unknown users are not cached; a directory that cannot answer gives `unavailable` (503), never
+/// cached. Concurrent misses for one credential share one directory round.
+public final class LDAPUserStore: Authenticator {
+    public var method: AuthMethod { .basicLDAP }
+    public var scheme: CredentialScheme { .basic }
+
+    /// Where users and groups are found.
+    public struct Settings: Sendable {
+        public var userSearchBases: [String]
+        public var userNameSearchFilter: String
+        public var groupSearchBases: [String]
+        public var groupNameListFilter: String
+        public var membershipAttribute: String
+        public var groupNameAttribute: String
+        /// Cache each user's groups as long as their verified credential.
+        public var userRolesCacheEnabled: Bool
+        public var cache: FileUserStore.CacheSettings
+
+        public init(
+            userSearchBases: [String],
+            userNameSearchFilter: String = "(&(objectClass=person)(uid=?))",
+            groupSearchBases: [String],
+            groupNameListFilter: String = "(objectClass=groupOfNames)",
+            membershipAttribute: String = "member",
+            groupNameAttribute: String = "cn",
+            userRolesCacheEnabled: Bool = false,
+            cache: FileUserStore.CacheSettings = .init()
+        ) {
+            self.userSearchBases = userSearchBases
+            self.userNameSearchFilter = userNameSearchFilter
+            self.groupSearchBases = groupSearchBases
+            self.groupNameListFilter = groupNameListFilter
+            self.membershipAttribute = membershipAttribute
+            self.groupNameAttribute = groupNameAttribute
+            self.userRolesCacheEnabled = userRolesCacheEnabled
+            self.cache = cache
+        }
+    }
+
+    /// The directory's connections.
+    public let pool: LDAPConnectionPool
+    private let settings: Settings
+    private let credentials: BoundedCache<CacheKey, Principal>
+    private let groups: BoundedCache<String, [String]>?
+    private let keys = CacheKeyDeriver()
+    private let inFlight = SingleFlight<CacheKey, AuthenticationResult>()
+
+    public init(pool: LDAPConnectionPool, settings: Settings, metrics: PortcullisMetrics? = nil) {
+        self.pool = pool
+        self.settings = settings
+        self.credentials = BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("basic_ldap") ?? .unregistered())
+        self.groups =
+            settings.userRolesCacheEnabled
+            ? BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("ldap_groups") ?? .unregistered())
+            : nil
+    }
+
+    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+        guard case .basic(let presented) = request.credential else {
+            return .unauthenticated(AuthFailure(.missingCredentials, "no Basic credentials"))
+        }
+        let key = self.keys.key(for: presented.decoded)
+        if let principal = self.credentials.value(for: key) {
+            return .authenticated(principal)
+        }
+        let username = presented.username
+        let password = presented.password
+        guard !password.isEmpty else {
+            // An LDAP simple bind without a password is an anonymous bind: never sent.
+            return .unauthenticated(AuthFailure(.wrongPassword, "empty password"))
+        }
+        return await self.inFlight.run(key) {
+            // Its own task: a client going away must not fail the callers sharing this round.
+            await Task { await self.verify(username: username, password: password, key: key) }.value
+        }
+    }
+
+    private func verify(username: String, password: String, key: CacheKey) async -> AuthenticationResult {
+        do throws(LDAPError) {
+            guard let dn = try await self.findUser(username) else {
+                return .unauthenticated(AuthFailure(.unknownUser, "user is not in the directory"))
+            }
+            try await self.pool.verifyPassword(dn: dn, password: password)
+            let scopes = try await self.groups(of: dn)
+            let principal = Principal(subject: username, scopes: scopes, method: .basicLDAP)
+            let now = NIODeadline.now()
+            self.credentials.insert(principal, for: key, expiresAt: now + self.settings.cache.timeToLive, now: now)
+            return .authenticated(principal)
+        } catch .invalidCredentials {
+            return .unauthenticated(AuthFailure(.wrongPassword, "the directory refused the password"))
+        } catch {
+            return .unavailable(AuthFailure(.providerUnavailable, "LDAP: \(error)"))
+        }
+    }
+
+    /// The DN of the first entry `userNameSearchFilter` finds for `username`.
+    private func findUser(_ username: String) async throws(LDAPError) -> String? {
+        let filter = LDAPFilter.substitute(username, into: self.settings.userNameSearchFilter)
+        let bases = self.settings.userSearchBases
+        return try await self.pool.withServiceConnection { connection throws(LDAPError) in
+            for base in bases {
+                if let entry = try connection.search(base: base, filter: filter, attributes: ["1.1"], sizeLimit: 1).first {
+                    return entry.dn
+                }
+            }
+            return nil
+        }
+    }
+
+    private func groups(of dn: String) async throws(LDAPError) -> [String] {
+        if let groups, let cached = groups.value(for: dn) {
+            return cached
+        }
+        let settings = self.settings
+        let member = settings.membershipAttribute.lowercased() == "memberuid" ? Self.leftmostValue(of: dn) : dn
+        let filter = "(&\(settings.groupNameListFilter)(\(settings.membershipAttribute)=\(LDAPFilter.escape(member))))"
+        let names = try await self.pool.withServiceConnection { connection throws(LDAPError) in
+            var names: [String] = []
+            for base in settings.groupSearchBases {
+                for entry in try connection.search(base: base, filter: filter, attributes: [settings.groupNameAttribute]) {
+                    for name in entry.values(settings.groupNameAttribute) where !names.contains(name) {
+                        names.append(name)
+                    }
+                }
+            }
+            return names
+        }
+        if let groups {
+            let now = NIODeadline.now()
+            groups.insert(names, for: dn, expiresAt: now + settings.cache.timeToLive, now: now)
+        }
+        return names
+    }
+
+    /// `alice` of `uid=alice,ou=people,...` (the first RDN's value, escapes kept as written).
+    package static func leftmostValue(of dn: String) -> String {
+        var rdn = Substring(dn)
+        var escaped = false
+        for index in dn.indices {
+            let character = dn[index]
+            if escaped {
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "," {
+                rdn = dn[..<index]
+                break
+            }
+        }
+        guard let equals = rdn.firstIndex(of: "=") else { return String(rdn) }
+        return String(rdn[rdn.index(after: equals)...])
+    }
+
+    /// Verified credentials currently cached.
+    public var cachedCredentialCount: Int { self.credentials.entryCount }
+}
