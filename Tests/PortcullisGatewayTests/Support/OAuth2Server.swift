@@ -11,7 +11,7 @@ import Testing
 ///
 /// The server stops with ``stop()``, and on its own when the test process ends (it exits when its
 /// standard input closes).
-final class OAuth2Server: @unchecked Sendable {
+final class OAuth2Server: TestServer, @unchecked Sendable {
     static let script = JWTFixture.repository.appendingPathComponent("Tests/PortcullisGatewayTests/Fixtures/oauth2_server.py").path
 
     /// Seeded clients and users (see the script).
@@ -62,15 +62,7 @@ final class OAuth2Server: @unchecked Sendable {
         tls: (certificate: String, key: String, ca: String)? = nil,
         _ body: (OAuth2Server) async throws -> Result
     ) async throws -> Result {
-        let server = try await Self.start(tls: tls)
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await withTestServer({ try await Self.start(tls: tls) }, body)
     }
 
     /// Stops the server and waits until it has exited.

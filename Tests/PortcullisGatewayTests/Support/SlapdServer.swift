@@ -12,7 +12,7 @@ import Glibc
 /// (staff) and `eve`/`eve123` (no group) under `ou=people`; `groupOfNames` admin and staff and the
 /// `posixGroup` developers (memberUid alice) under `ou=groups`; the service account
 /// `cn=gateway,dc=example,dc=com`/`gateway-secret`.
-final class SlapdServer: @unchecked Sendable {
+final class SlapdServer: TestServer, @unchecked Sendable {
     static let base = "dc=example,dc=com"
     static let serviceDN = "cn=gateway,dc=example,dc=com"
     static let servicePassword = "gateway-secret"
@@ -79,15 +79,7 @@ final class SlapdServer: @unchecked Sendable {
 
     /// Starts a directory, runs `body`, stops it whether `body` throws or not.
     static func run<Result: Sendable>(_ body: (SlapdServer) async throws -> Result) async throws -> Result {
-        let server = try await Self.start()
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await withTestServer(Self.start, body)
     }
 
     private static func accepts(port: Int) -> Bool {
