@@ -188,7 +188,9 @@ public struct AuthEngine: Sendable {
         }
     }
 
-    private static func clientConfiguration(tls: TLSConfiguration?, connectTimeoutSeconds: Double) -> HTTPClient.Configuration {
+    /// The client settings every identity-provider call shares: its TLS, no redirects, the connect
+    /// timeout, no tracing.
+    static func clientConfiguration(tls: TLSConfiguration?, connectTimeoutSeconds: Double) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls
         configuration.redirectConfiguration = .disallow

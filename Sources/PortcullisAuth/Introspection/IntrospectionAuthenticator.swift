@@ -25,7 +25,7 @@ public final class IntrospectionAuthenticator: Authenticator {
 
     /// The endpoint this entry asks.
     public let endpoint: IntrospectionEndpoint
-    private let active: BoundedCache<TokenDigest, CachedAnswer>?
+    private let active: BoundedCache<TokenDigest, CachedPrincipal>?
     private let inactive: BoundedCache<TokenDigest, AuthFailure>?
     private let inFlight = SingleFlight<TokenDigest, AuthenticationResult>()
     private let defaultLifetime: Double
@@ -63,13 +63,8 @@ public final class IntrospectionAuthenticator: Authenticator {
             return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
         }
         let key = TokenDigest(token)
-        if let active, let cached = active.value(for: key) {
-            // The entry's deadline already ends at exp on the monotonic clock; checking the wall
-            // clock too keeps "never past exp" true whatever either clock does.
-            if cached.expiresAt > self.clock() {
-                return .authenticated(cached.principal)
-            }
-            active.remove(key)
+        if let principal = self.active?.principal(for: key, now: self.clock()) {
+            return .authenticated(principal)
         }
         if let inactive, let failure = inactive.value(for: key) {
             return .unauthenticated(failure)
@@ -92,7 +87,7 @@ public final class IntrospectionAuthenticator: Authenticator {
         }
         let now = self.clock()
         guard answer.active else {
-            return self.refuse(key, AuthFailure(Self.inactiveToken, "the authorization server says the token is not active"))
+            return self.refuse(key, Self.notActive)
         }
         let expiresAt = answer.expiresAt ?? (now + self.defaultLifetime)
         guard expiresAt > now else {
@@ -105,15 +100,7 @@ public final class IntrospectionAuthenticator: Authenticator {
 
     /// Caches an active answer until `expiresAt`, never longer than `defaultMaxAge` or a day.
     private func remember(_ principal: Principal, for key: TokenDigest, expiresAt: Double, now: Double) {
-        guard let active else { return }
-        let lifetime = min(expiresAt - now, self.maxAge, Self.longestCacheLifetime)
-        let start = NIODeadline.now()
-        active.insert(
-            CachedAnswer(principal: principal, expiresAt: now + lifetime),
-            for: key,
-            expiresAt: start + .nanoseconds(Int64(lifetime * 1e9)),
-            now: start
-        )
+        self.active?.insert(principal, for: key, lifetime: min(expiresAt - now, self.maxAge, Self.longestCacheLifetime), now: now)
     }
 
     /// Remembers, briefly, that `key`'s token does not authenticate.
@@ -134,18 +121,14 @@ public final class IntrospectionAuthenticator: Authenticator {
         if let principal {
             self.remember(principal, for: TokenDigest(token), expiresAt: expiresAt, now: self.clock())
         } else {
-            _ = self.refuse(TokenDigest(token), AuthFailure(Self.inactiveToken, "the authorization server says the token is not active"))
+            _ = self.refuse(TokenDigest(token), Self.notActive)
         }
     }
 
     /// Failure code of a token the authorization server does not vouch for.
     public static let inactiveToken = AuthFailure.Code("inactive_token")
 
-    /// An active answer's principal and when it stops being served (seconds since the epoch).
-    struct CachedAnswer: Sendable {
-        var principal: Principal
-        var expiresAt: Double
-    }
+    private static let notActive = AuthFailure(inactiveToken, "the authorization server says the token is not active")
 
     /// Active answers currently cached.
     public var cachedTokenCount: Int { self.active?.entryCount ?? 0 }

@@ -84,16 +84,12 @@ public actor IntrospectionEndpoint {
     ) {
         self.concurrentCalls = max(1, concurrentCalls)
         self.queuedCalls = max(0, queuedCalls)
-        var configuration = HTTPClient.Configuration()
-        configuration.tlsConfiguration = tls
-        configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: .milliseconds(Int64(config.client.connectTimeoutSeconds * 1000)))
+        var configuration = AuthEngine.clientConfiguration(tls: tls, connectTimeoutSeconds: config.client.connectTimeoutSeconds)
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, concurrentCalls)
         // By default a failed connection attempt is retried with backoff until each waiting
         // request's deadline, so every request of an outage would wait the whole request timeout
         // for its 503. Failing them at once is what a client in front of a dead IdP needs.
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
         self.url = config.url
         var headers = HTTPHeaders()

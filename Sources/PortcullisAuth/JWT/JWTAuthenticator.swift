@@ -21,7 +21,7 @@ public final class JWTAuthenticator: Authenticator {
 
     private let rules: JWTClaimsRules
     private let keys: any JWTKeySource
-    private let cache: BoundedCache<TokenCacheKey, CachedToken>?
+    private let cache: BoundedCache<TokenCacheKey, CachedPrincipal>?
     private let inFlight = SingleFlight<TokenCacheKey, AuthenticationResult>()
     private let maxAge: Double
     private let clock: @Sendable () -> Double
@@ -52,13 +52,8 @@ public final class JWTAuthenticator: Authenticator {
             return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
         }
         let key = TokenCacheKey(token)
-        if let cache, let cached = cache.value(for: key) {
-            // The entry's own deadline already ends at exp on the monotonic clock; checking the
-            // wall clock too keeps "never past exp" true whatever either clock does.
-            if cached.expiresAt > self.clock() {
-                return .authenticated(cached.principal)
-            }
-            cache.remove(key)
+        if let principal = self.cache?.principal(for: key, now: self.clock()) {
+            return .authenticated(principal)
         }
         let parsed: CompactJWT
         do throws(JWTValidationError) {
@@ -94,25 +89,9 @@ public final class JWTAuthenticator: Authenticator {
         } catch {
             return .unauthenticated(error.failure)
         }
-        if let cache {
-            let lifetime = min(outcome.expiresAt.map { $0 - now } ?? .infinity, self.maxAge)
-            if lifetime > 0 {
-                let start = NIODeadline.now()
-                cache.insert(
-                    CachedToken(principal: outcome.principal, expiresAt: now + lifetime),
-                    for: cacheKey,
-                    expiresAt: start + .nanoseconds(Int64(lifetime * 1e9)),
-                    now: start
-                )
-            }
-        }
+        let lifetime = min(outcome.expiresAt.map { $0 - now } ?? .infinity, self.maxAge)
+        self.cache?.insert(outcome.principal, for: cacheKey, lifetime: lifetime, now: now)
         return .authenticated(outcome.principal)
-    }
-
-    /// A verified token's principal and when it stops being served (seconds since the epoch).
-    struct CachedToken: Sendable {
-        var principal: Principal
-        var expiresAt: Double
     }
 
     /// Verified tokens currently cached.

@@ -16,12 +16,8 @@ extension ConfigValidator {
         let url = self.string(fields, "url", at: path, required: true).flatMap { self.httpURL($0, at: path.appending("url")) }
         var config = IntrospectionConfig(url: url ?? "")
         config.tokenTypeHint = self.nonEmptyString(fields, "tokenTypeHint", at: path)
-        if let value = self.string(fields, "scopeKey", at: path) {
-            if value.isEmpty {
-                self.error(path.appending("scopeKey"), "must not be empty")
-            } else {
-                config.scopeKey = value
-            }
+        if let scopeKey = self.scopeKey(fields, at: path) {
+            config.scopeKey = scopeKey
         }
         if let table = self.table(fields, "optionalParams", at: path) {
             let paramsPath = path.appending("optionalParams")
@@ -34,9 +30,7 @@ extension ConfigValidator {
                 config.optionalParams[name] = value
             }
         }
-        if fields["defaultTokenExpTimeInSeconds"] != nil && fields["defaultTokenExpTime"] != nil {
-            self.error(path.appending("defaultTokenExpTime"), "give defaultTokenExpTime or defaultTokenExpTimeInSeconds, not both")
-        }
+        self.notBoth(fields, "defaultTokenExpTime", "defaultTokenExpTimeInSeconds", reportingAt: "defaultTokenExpTime", at: path)
         for key in ["defaultTokenExpTimeInSeconds", "defaultTokenExpTime"] {
             guard let seconds = self.seconds(fields, key, at: path) else { continue }
             if seconds > 0 {

@@ -25,9 +25,7 @@ extension ConfigValidator {
         let keyId = self.nonEmptyString(fields, "keyId", at: path)
         let audience = self.audience(fields, at: path)
         var skew = 0
-        if fields["clockSkewInSeconds"] != nil && fields["clockSkew"] != nil {
-            self.error(path.appending("clockSkew"), "give clockSkew or clockSkewInSeconds, not both")
-        }
+        self.notBoth(fields, "clockSkew", "clockSkewInSeconds", reportingAt: "clockSkew", at: path)
         for key in ["clockSkewInSeconds", "clockSkew"] {
             guard let value = self.integer(fields, key, at: path) else { continue }
             if (0...3600).contains(value) {
@@ -36,14 +34,7 @@ extension ConfigValidator {
                 self.error(path.appending(key), "must be between 0 and 3600 seconds")
             }
         }
-        var scopeKey = "scope"
-        if let value = self.string(fields, "scopeKey", at: path) {
-            if value.isEmpty {
-                self.error(path.appending("scopeKey"), "must not be empty")
-            } else {
-                scopeKey = value
-            }
-        }
+        let scopeKey = self.scopeKey(fields, at: path) ?? "scope"
         var customClaims: [String: ClaimValue] = [:]
         if let table = self.table(fields, "customClaims", at: path) {
             for (key, node) in table.sorted(by: { $0.key < $1.key }) {
@@ -144,9 +135,7 @@ extension ConfigValidator {
     /// `{ trustStore = { path, password }, certAlias }` (`certificateAlias` in Ballerina's documents).
     mutating func jwtTrustStore(_ fields: Fields, at path: ConfigPath) -> JWTSignatureConfig? {
         self.checkKeys(fields, at: path, allowed: ["trustStore", "certAlias", "certificateAlias"])
-        if fields["certAlias"] != nil && fields["certificateAlias"] != nil {
-            self.error(path.appending("certificateAlias"), "give certAlias or certificateAlias, not both")
-        }
+        self.notBoth(fields, "certAlias", "certificateAlias", reportingAt: "certificateAlias", at: path)
         let alias = self.nonEmptyString(fields, "certAlias", at: path) ?? self.nonEmptyString(fields, "certificateAlias", at: path)
         guard fields["trustStore"] != nil else {
             self.error(path, "needs trustStore = { path, password }")
@@ -323,6 +312,23 @@ extension ConfigValidator {
             return nil
         }
         return text
+    }
+
+    /// `scopeKey`: the claim or member that holds the scopes; `nil` when absent or refused.
+    mutating func scopeKey(_ fields: Fields, at path: ConfigPath) -> String? {
+        guard let value = self.string(fields, "scopeKey", at: path) else { return nil }
+        guard !value.isEmpty else {
+            self.error(path.appending("scopeKey"), "must not be empty")
+            return nil
+        }
+        return value
+    }
+
+    /// Refuses a record that gives both spellings of one field (Ballerina's old and new names).
+    mutating func notBoth(_ fields: Fields, _ first: String, _ second: String, reportingAt key: String, at path: ConfigPath) {
+        if fields[first] != nil && fields[second] != nil {
+            self.error(path.appending(key), "give \(first) or \(second), not both")
+        }
     }
 
     mutating func nonEmptyString(_ fields: Fields, _ key: String, at path: ConfigPath) -> String? {

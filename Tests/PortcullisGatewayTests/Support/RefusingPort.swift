@@ -17,20 +17,12 @@ enum RefusingPort {
     static let silentPort: Int = Self.bind(listening: true)
 
     private static func bind(listening: Bool) -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        precondition(descriptor >= 0, "socket() failed")
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        guard let (descriptor, port) = LoopbackSocket.bound() else {
+            preconditionFailure("bind() on 127.0.0.1 failed")
         }
-        precondition(bound, "bind() on 127.0.0.1 failed")
         if listening {
             precondition(listen(descriptor, 128) == 0, "listen() failed")
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return port
     }
 }

@@ -60,7 +60,7 @@ final class SlapdServer: TestServer, @unchecked Sendable {
         let server = SlapdServer(folder: folder, port: port, process: process, exited: exited)
         // Ready when it accepts a connection; bounded, and failing if slapd exits instead.
         for _ in 0..<500 {
-            if Self.accepts(port: port) { return server }
+            if LoopbackSocket.accepts(port: port) { return server }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -82,32 +82,13 @@ final class SlapdServer: TestServer, @unchecked Sendable {
         try await withTestServer(Self.start, body)
     }
 
-    private static func accepts(port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
     /// A port free now (bound and released; slapd cannot take a port from a socket we hold).
     private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        guard let (descriptor, port) = LoopbackSocket.bound() else {
+            throw ExternalTool.Failure(command: "bind", output: "no free loopback port")
         }
-        guard bound else { throw ExternalTool.Failure(command: "bind", output: "no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        close(descriptor)
+        return port
     }
 
     private static func config(folder: String) -> String {
