@@ -147,31 +147,26 @@ final class OAuth2Server: TestServer, @unchecked Sendable {
 
 /// The fixture script as a child process: its first output line, its exit.
 private final class RunningScript: @unchecked Sendable {
-    private let process: Process
+    private let process: ChildProcess
     private let input: Pipe
-    private let exited: AsyncStream<Void>
 
-    private init(process: Process, input: Pipe, exited: AsyncStream<Void>) {
+    private init(process: ChildProcess, input: Pipe) {
         self.process = process
         self.input = input
-        self.exited = exited
     }
 
     /// Runs the script and waits for its "ready PORT" line.
     static func launch(_ arguments: [String], log: String) async throws -> (RunningScript, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try JWTFixture.python)
-        process.arguments = arguments
         let input = Pipe()
         let output = Pipe()
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let (exited, exitSink) = AsyncStream.makeStream(of: Void.self)
-        process.terminationHandler = { _ in exitSink.finish() }
-        try process.run()
-        let script = RunningScript(process: process, input: input, exited: exited)
+        let process = try ChildProcess(try JWTFixture.python) { process in
+            process.arguments = arguments
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        }
+        let script = RunningScript(process: process, input: input)
         let handle = output.fileHandleForReading
         let line: String = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
@@ -192,12 +187,9 @@ private final class RunningScript: @unchecked Sendable {
         return (script, port)
     }
 
-    /// Sends SIGTERM and waits for the exit.
+    /// Sends SIGTERM (the script unblocks it) and waits for the exit.
     func stop() async {
-        if self.process.isRunning {
-            self.process.terminate()
-        }
-        for await _ in self.exited {}
+        await self.process.stop(signal: SIGTERM)
         try? self.input.fileHandleForWriting.close()
     }
 }

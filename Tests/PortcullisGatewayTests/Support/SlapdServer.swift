@@ -19,16 +19,14 @@ final class SlapdServer: TestServer, @unchecked Sendable {
 
     let folder: String
     let port: Int
-    private let process: Process
-    private let exited: AsyncStream<Void>
+    private let process: ChildProcess
 
     var url: String { "ldap://127.0.0.1:\(self.port)" }
 
-    private init(folder: String, port: Int, process: Process, exited: AsyncStream<Void>) {
+    private init(folder: String, port: Int, process: ChildProcess) {
         self.folder = folder
         self.port = port
         self.process = process
-        self.exited = exited
     }
 
     /// Seeds a new directory and starts slapd on it.
@@ -48,16 +46,13 @@ final class SlapdServer: TestServer, @unchecked Sendable {
     }
 
     private static func launch(folder: String, port: Int) async throws -> SlapdServer {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/slapd")
-        // -d keeps it in the foreground, as a child of this process.
-        process.arguments = ["-f", folder + "/slapd.conf", "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let (exited, exitSink) = AsyncStream.makeStream(of: Void.self)
-        process.terminationHandler = { _ in exitSink.finish() }
-        try process.run()
-        let server = SlapdServer(folder: folder, port: port, process: process, exited: exited)
+        let process = try ChildProcess("/usr/sbin/slapd") { process in
+            // -d keeps it in the foreground, as a child of this process.
+            process.arguments = ["-f", folder + "/slapd.conf", "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
+        let server = SlapdServer(folder: folder, port: port, process: process)
         // Ready when it accepts a connection; bounded, and failing if slapd exits instead.
         for _ in 0..<500 {
             if LoopbackSocket.accepts(port: port) { return server }
@@ -71,10 +66,7 @@ final class SlapdServer: TestServer, @unchecked Sendable {
     /// Stops slapd and waits for its exit. SIGKILL: the test runner's blocked SIGTERM is inherited
     /// by children; the database (LMDB) survives a kill.
     func stop() async {
-        if self.process.isRunning {
-            kill(self.process.processIdentifier, SIGKILL)
-        }
-        for await _ in self.exited {}
+        await self.process.stop(signal: SIGKILL)
     }
 
     /// Starts a directory, runs `body`, stops it whether `body` throws or not.

@@ -1,0 +1,34 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A server process a fixture starts (slapd, the OAuth2 server) and stops, waiting for its exit
+/// without polling.
+final class ChildProcess: @unchecked Sendable {
+    private let process: Process
+    private let exited: AsyncStream<Void>
+
+    /// Starts `executable`; `configure` sets its arguments and standard streams first.
+    init(_ executable: String, configure: (Process) throws -> Void) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        try configure(process)
+        let (exited, exitSink) = AsyncStream.makeStream(of: Void.self)
+        process.terminationHandler = { _ in exitSink.finish() }
+        try process.run()
+        self.process = process
+        self.exited = exited
+    }
+
+    var isRunning: Bool { self.process.isRunning }
+
+    /// Sends `signal` unless the process has already ended, and waits for its exit.
+    func stop(signal: Int32) async {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, signal)
+        }
+        for await _ in self.exited {}
+    }
+}
