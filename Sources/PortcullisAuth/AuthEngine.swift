@@ -23,6 +23,7 @@ public struct AuthEngine: Sendable {
     private let metrics: PortcullisMetrics?
     private let jwtAuthenticators: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)]
     private let introspectionAuthenticators: [(config: IntrospectionConfig, authenticator: IntrospectionAuthenticator)]
+    private let ldapUserStores: [(config: LDAPUserStoreConfig, store: LDAPUserStore)]
     private let httpClients: [HTTPClient]
 
     /// Loads every authenticator `config` uses.
@@ -44,6 +45,7 @@ public struct AuthEngine: Sendable {
         var material = TLSMaterial()
         var jwt: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)] = []
         var introspection: [(config: IntrospectionConfig, authenticator: IntrospectionAuthenticator)] = []
+        var ldap: [(config: LDAPUserStoreConfig, store: LDAPUserStore)] = []
         var sources: [JWKSKeySource] = []
         var clients: [IdentityProviderClientKey: HTTPClient] = [:]
         var tlsConfigurations: [ClientSecureSocketConfig: TLSConfiguration?] = [:]
@@ -60,6 +62,14 @@ public struct AuthEngine: Sendable {
         let entries = config.services.flatMap { service in service.auth + service.resources.flatMap { $0.auth ?? [] } }
         for entry in entries {
             switch entry.method {
+            case .ldapUserStore(let ldapConfig) where !ldap.contains(where: { $0.config == ldapConfig }):
+                var caFile: String?
+                if case .pem(let file)? = ldapConfig.secureSocket?.cert, let location = ldapConfig.secureSocket?.certLocation {
+                    // libldap reads the file itself; checked here so a bad one is a start-up error naming it.
+                    guard material.trustRoots(.pem(certFile: file), at: location) != nil else { continue }
+                    caFile = file
+                }
+                ldap.append((ldapConfig, Self.ldapUserStore(ldapConfig, caFile: caFile, metrics: metrics, logger: logger)))
             case .introspection(let introspectionConfig) where !introspection.contains(where: { $0.config == introspectionConfig }):
                 let (usable, tls) = clientTLS(introspectionConfig.client.secureSocket)
                 guard usable else { continue }
@@ -104,6 +114,9 @@ public struct AuthEngine: Sendable {
             for (_, authenticator) in introspection {
                 await authenticator.endpoint.shutdown()
             }
+            for (_, store) in ldap {
+                await store.pool.shutdown()
+            }
             throw ConfigError(diagnostics: material.diagnostics)
         }
         return AuthEngine(
@@ -113,8 +126,46 @@ public struct AuthEngine: Sendable {
             metrics: metrics,
             jwtAuthenticators: jwt,
             introspectionAuthenticators: introspection,
+            ldapUserStores: ldap,
             httpClients: Array(clients.values)
         )
+    }
+
+    private static func ldapUserStore(
+        _ config: LDAPUserStoreConfig,
+        caFile: String?,
+        metrics: PortcullisMetrics?,
+        logger: Logger
+    ) -> LDAPUserStore {
+        var poolLogger = logger
+        poolLogger[metadataKey: "ldap"] = "\(config.domainName ?? config.connectionURL)"
+        let pool = LDAPConnectionPool(
+            settings: .init(
+                url: config.connectionURL,
+                serviceDN: config.connectionName,
+                servicePassword: config.connectionPassword,
+                connectTimeoutSeconds: config.connectTimeoutSeconds,
+                operationTimeoutSeconds: config.readTimeoutSeconds,
+                caFile: caFile,
+                verifyServer: !(config.secureSocket?.disable ?? false),
+                size: config.connectionPoolSize,
+                pooling: config.connectionPoolingEnabled
+            ),
+            metrics: metrics,
+            logger: poolLogger
+        )
+        let settings = LDAPUserStore.Settings(
+            userSearchBases: config.userSearchBases,
+            userNameSearchFilter: config.userNameSearchFilter,
+            userNameAttribute: config.userNameAttribute,
+            groupSearchBases: config.groupSearchBases,
+            groupNameListFilter: config.groupNameListFilter,
+            membershipAttribute: config.membershipAttribute,
+            groupNameAttribute: config.groupNameAttribute,
+            userRolesCacheEnabled: config.userRolesCacheEnabled,
+            cache: .init(capacity: config.cache.capacity, timeToLive: .nanoseconds(Int64(min(config.cache.maxAgeSeconds, 86_400) * 1e9)))
+        )
+        return LDAPUserStore(pool: pool, settings: settings, metrics: metrics)
     }
 
     private init(
@@ -124,6 +175,7 @@ public struct AuthEngine: Sendable {
         metrics: PortcullisMetrics?,
         jwtAuthenticators: [(config: JWTValidatorConfig, authenticator: JWTAuthenticator)],
         introspectionAuthenticators: [(config: IntrospectionConfig, authenticator: IntrospectionAuthenticator)],
+        ldapUserStores: [(config: LDAPUserStoreConfig, store: LDAPUserStore)],
         httpClients: [HTTPClient]
     ) {
         self.fileUserStore = fileUserStore
@@ -132,6 +184,7 @@ public struct AuthEngine: Sendable {
         self.metrics = metrics
         self.jwtAuthenticators = jwtAuthenticators
         self.introspectionAuthenticators = introspectionAuthenticators
+        self.ldapUserStores = ldapUserStores
         self.httpClients = httpClients
     }
 
@@ -143,6 +196,11 @@ public struct AuthEngine: Sendable {
                 // The validator refuses fileUserStoreConfig without users; fail closed regardless.
                 let store: any Authenticator = self.fileUserStore ?? UnavailableAuthenticator(method: .basicFile, scheme: .basic)
                 return AuthEntry(authenticator: store, scopes: entry.scopes)
+            case .ldapUserStore(let ldapConfig):
+                let authenticator: any Authenticator =
+                    self.ldapUserStores.first(where: { $0.config == ldapConfig })?.store
+                    ?? UnavailableAuthenticator(method: .basicLDAP, scheme: .basic)
+                return AuthEntry(authenticator: authenticator, scopes: entry.scopes)
             case .mtls(let subjectScopes):
                 return AuthEntry(authenticator: MTLSAuthenticator(subjectScopes: subjectScopes), scopes: entry.scopes)
             case .jwt(let validator):
@@ -160,11 +218,16 @@ public struct AuthEngine: Sendable {
         return AuthPolicy(entries: built, metrics: self.metrics)
     }
 
-    /// Fetches every JWKS once, concurrently. A failure is logged, not fatal: the source retries.
+    /// Fetches every JWKS once and binds to every LDAP directory once as its service account,
+    /// concurrently. A failure is logged, not fatal: sources retry, and the directory is tried
+    /// again by the next request.
     public func start() async {
         await withTaskGroup(of: Void.self) { group in
             for source in self.jwksSources {
                 group.addTask { await source.refresh() }
+            }
+            for (_, store) in self.ldapUserStores {
+                group.addTask { _ = try? await store.pool.withServiceConnection { _ in () } }
             }
         }
     }
@@ -178,13 +241,16 @@ public struct AuthEngine: Sendable {
         }
     }
 
-    /// Closes the identity-provider clients.
+    /// Closes the identity-provider clients and LDAP connections.
     public func shutdown() async {
         for client in self.httpClients {
             try? await client.shutdown()
         }
         for (_, authenticator) in self.introspectionAuthenticators {
             await authenticator.endpoint.shutdown()
+        }
+        for (_, store) in self.ldapUserStores {
+            await store.pool.shutdown()
         }
     }
 

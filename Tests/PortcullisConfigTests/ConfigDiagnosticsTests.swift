@@ -116,22 +116,6 @@ struct ConfigDiagnosticsTests {
         #expect(found.contains("bad.toml:4: service[0].basePath: is required"))
     }
 
-    @Test("records of later releases are refused by name, not ignored", arguments: [
-        "ldapUserStoreConfig"
-    ])
-    func notSupportedYet(record: String) {
-        let found = self.diagnostics(
-            """
-            \(Self.service)
-              [[service.auth]]
-              \(record) = { }
-            """
-        )
-        #expect(found.count == 1)
-        #expect(found[0].hasPrefix("bad.toml:5: service[0].auth[0].\(record): "))
-        #expect(found[0].hasSuffix("is recognised but not supported yet"))
-    }
-
     @Test("outbound auth is refused as not supported yet")
     func notSupportedTables() {
         let found = self.diagnostics(

@@ -11,11 +11,19 @@ struct LDAPConnectionTests {
     static func withConnection<Value: Sendable>(
         _ url: String,
         operationTimeoutSeconds: Double = 5,
+        caFile: String? = nil,
+        verifyServer: Bool = true,
         _ work: @escaping @Sendable (LDAPConnection) throws(LDAPError) -> Value
     ) async throws -> Value {
         let outcome: Result<Value, LDAPError>? = await BlockingWorkPool.shared.run {
             do throws(LDAPError) {
-                let connection = try LDAPConnection(url: url, connectTimeoutSeconds: 2, operationTimeoutSeconds: operationTimeoutSeconds)
+                let connection = try LDAPConnection(
+                    url: url,
+                    connectTimeoutSeconds: 2,
+                    operationTimeoutSeconds: operationTimeoutSeconds,
+                    caFile: caFile,
+                    verifyServer: verifyServer
+                )
                 return .success(try work(connection))
             } catch {
                 return .failure(error)
@@ -49,6 +57,34 @@ struct LDAPConnectionTests {
             #expect(users == [LDAPEntry(dn: "uid=alice,ou=people,dc=example,dc=com", attributes: ["uid": ["alice"], "cn": ["Alice"]])])
             #expect(Set(groups.flatMap { $0.values("CN") }) == ["admin", "staff"])
             #expect(posix.map(\.dn) == ["cn=developers,ou=groups,dc=example,dc=com"])
+        }
+    }
+
+    @Test("ldaps:// trusts only the CA file given; another CA is unavailable, saying a certificate may be why; verification off accepts any")
+    func ldaps() async throws {
+        let pki = try TestPKI()
+        let authority = try pki.authority("ldap-ca")
+        _ = try pki.authority("other-ca")
+        try pki.server("slapd", issuer: authority)
+        let tls = SlapdServer.TLSFiles(certificate: pki.path("slapd.crt"), key: pki.path("slapd.key"))
+        try await SlapdServer.run(tls: tls) { directory in
+            let url = try #require(directory.tlsURL)
+            let bind: @Sendable (LDAPConnection) throws(LDAPError) -> String = { connection throws(LDAPError) in
+                try connection.bind(dn: SlapdServer.serviceDN, password: SlapdServer.servicePassword)
+                return try connection.whoAmI()
+            }
+            #expect(try await Self.withConnection(url, caFile: pki.path("ldap-ca.crt"), bind) == "dn:" + SlapdServer.serviceDN)
+            #expect(try await Self.withConnection(url, caFile: pki.path("other-ca.crt"), verifyServer: false, bind) == "dn:" + SlapdServer.serviceDN)
+            do {
+                _ = try await Self.withConnection(url, caFile: pki.path("other-ca.crt"), bind)
+                Issue.record("a server certificate from another CA was accepted")
+            } catch let error as LDAPError {
+                guard case .unavailable(let reason) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
+                #expect(reason.contains("untrusted server certificate"), "\(reason)")
+            }
         }
     }
 

@@ -14,11 +14,13 @@ import Darwin
 /// - The connect timeout is libldap's network timeout; the operation timeout bounds each bind and
 ///   search, so a directory that accepts but does not answer cannot hold a thread forever.
 /// - `ldaps://` verifies the server against `caFile` when given (else the system's roots) and
-///   demands a valid certificate and name; verification is never skipped here.
+///   demands a valid certificate and name; only `verifyServer: false` (the configuration's
+///   `disable = true`) skips that.
 /// - Referrals are not chased (they would take credentials to another server).
 public final class LDAPConnection {
     private let handle: OpaquePointer
     private let operationTimeout: timeval
+    private let usesTLS: Bool
 
     /// Connects lazily: libldap opens the socket with the first operation.
     ///
@@ -27,7 +29,14 @@ public final class LDAPConnection {
     ///   - connectTimeoutSeconds: how long opening the connection may take.
     ///   - operationTimeoutSeconds: how long one bind or search may take.
     ///   - caFile: PEM certificates trusted for `ldaps://` (`nil`: the system's roots).
-    public init(url: String, connectTimeoutSeconds: Double, operationTimeoutSeconds: Double, caFile: String? = nil) throws(LDAPError) {
+    ///   - verifyServer: `false` accepts any server certificate (never the default).
+    public init(
+        url: String,
+        connectTimeoutSeconds: Double,
+        operationTimeoutSeconds: Double,
+        caFile: String? = nil,
+        verifyServer: Bool = true
+    ) throws(LDAPError) {
         var handle: OpaquePointer?
         let initialized = ldap_initialize(&handle, url)
         guard initialized == LDAP_SUCCESS, let handle else {
@@ -35,10 +44,11 @@ public final class LDAPConnection {
         }
         self.handle = handle
         self.operationTimeout = Self.makeTimeval(seconds: operationTimeoutSeconds)
+        self.usesTLS = url.lowercased().hasPrefix("ldaps://")
         var version = LDAP_VERSION3
         var network = Self.makeTimeval(seconds: connectTimeoutSeconds)
         var operation = self.operationTimeout
-        var demand = LDAP_OPT_X_TLS_DEMAND
+        var demand = verifyServer ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER
         var newContext: Int32 = 0
         var failures: [String] = []
         func set(_ option: Int32, _ value: UnsafeRawPointer?, _ name: String) {
@@ -49,9 +59,9 @@ public final class LDAPConnection {
         set(LDAP_OPT_TIMEOUT, &operation, "operation timeout")
         // LDAP_OPT_OFF is a null pointer.
         set(LDAP_OPT_REFERRALS, nil, "referrals")
-        if url.lowercased().hasPrefix("ldaps://") {
+        if self.usesTLS {
             set(LDAP_OPT_X_TLS_REQUIRE_CERT, &demand, "TLS certificate demand")
-            if let caFile {
+            if let caFile, verifyServer {
                 set(LDAP_OPT_X_TLS_CACERTFILE, caFile, "TLS CA file")
             }
             // Options above take effect in a new TLS context.
@@ -141,6 +151,12 @@ public final class LDAPConnection {
             return
         case LDAP_INVALID_CREDENTIALS:
             throw .invalidCredentials
+        case LDAP_SERVER_DOWN where self.usesTLS, LDAP_CONNECT_ERROR where self.usesTLS:
+            // libldap (GnuTLS) says no more than "unknown error code" when it refuses a certificate.
+            throw .unavailable(
+                "\(operation): \(self.diagnostic(result)); with ldaps:// this is also what an untrusted server certificate, "
+                    + "or one that does not name the host of the URL, looks like"
+            )
         case LDAP_SERVER_DOWN, LDAP_TIMEOUT, LDAP_CONNECT_ERROR, LDAP_UNAVAILABLE, LDAP_BUSY, LDAP_TIMELIMIT_EXCEEDED:
             throw .unavailable("\(operation): \(self.diagnostic(result))")
         default:

@@ -1,4 +1,6 @@
 import DequeModule
+import Logging
+import PortcullisMetrics
 
 /// Connections to one directory, owned by an actor: it lends each connection to one caller at a
 /// time and runs libldap's blocking calls on threads of its own, one per connection, so a slow
@@ -21,6 +23,8 @@ public actor LDAPConnectionPool {
         public var operationTimeoutSeconds: Double
         /// PEM certificates trusted for `ldaps://`.
         public var caFile: String?
+        /// `false` accepts any `ldaps://` server certificate (`secureSocket.disable`).
+        public var verifyServer: Bool
         /// The most connections open at once.
         public var size: Int
         /// `false`: close each connection after use.
@@ -33,6 +37,7 @@ public actor LDAPConnectionPool {
             connectTimeoutSeconds: Double = 5,
             operationTimeoutSeconds: Double = 60,
             caFile: String? = nil,
+            verifyServer: Bool = true,
             size: Int = 8,
             pooling: Bool = true
         ) {
@@ -42,6 +47,7 @@ public actor LDAPConnectionPool {
             self.connectTimeoutSeconds = connectTimeoutSeconds
             self.operationTimeoutSeconds = operationTimeoutSeconds
             self.caFile = caFile
+            self.verifyServer = verifyServer
             self.size = max(1, size)
             self.pooling = pooling
         }
@@ -53,10 +59,19 @@ public actor LDAPConnectionPool {
     private var open = 0
     private var waiting: Deque<CheckedContinuation<Lent, Never>> = []
     private(set) var mostOpen = 0
+    private let metrics: IdentityProviderMetrics
+    private let logger: Logger
+    private var failing = false
 
-    public init(settings: Settings) {
+    /// - Parameters:
+    ///   - settings: where and how to connect.
+    ///   - metrics: where `portcullis_idp_requests_total{kind="ldap"}` and its duration go.
+    ///   - logger: told when the directory starts and stops failing.
+    public init(settings: Settings, metrics: PortcullisMetrics? = nil, logger: Logger = Logger(label: "portcullis.ldap")) {
         self.settings = settings
         self.threads = BlockingWorkPool(threads: settings.size, maximumQueued: settings.size * 64)
+        self.metrics = IdentityProviderMetrics(kind: "ldap", metrics: metrics)
+        self.logger = logger
     }
 
     /// Runs `body` with a connection bound as the service account, on a pool thread.
@@ -91,9 +106,22 @@ public actor LDAPConnectionPool {
     /// Connections open now, and the most ever open at once.
     public var load: (open: Int, mostOpen: Int) { (self.open, self.mostOpen) }
 
+    /// Closes the idle connections and stops the pool's threads; later calls are refused as
+    /// unavailable.
+    public func shutdown() async {
+        let idle = self.idle
+        self.idle = []
+        self.open -= idle.count
+        _ = await self.threads.run {
+            for lent in idle { lent.connection = nil }
+        }
+        await self.threads.shutdown()
+    }
+
     private func lend<Value: Sendable>(_ body: @escaping @Sendable (LDAPConnection) throws(LDAPError) -> Value) async throws(LDAPError) -> Value {
         let lent = await self.acquire()
         let settings = self.settings
+        let start = ContinuousClock.now
         let outcome: Result<Value, LDAPError>? = await self.threads.run {
             let result = Self.use(lent, settings: settings, body)
             // Closing (ldap_unbind) also talks to the socket: do it here, not on the actor.
@@ -103,7 +131,34 @@ public actor LDAPConnectionPool {
         }
         let result = outcome ?? .failure(.unavailable("too many LDAP operations waiting"))
         self.release(lent, keep: lent.connection != nil)
+        self.record(result.map { _ in () }, duration: ContinuousClock.now - start)
         return try result.get()
+    }
+
+    /// Counts the round and logs when the directory starts or stops failing. A refused password is
+    /// an answer like any other.
+    private func record(_ result: Result<Void, LDAPError>, duration: Duration) {
+        switch result {
+        case .success, .failure(.invalidCredentials):
+            self.metrics.record(.success, duration: duration)
+            if self.failing {
+                self.failing = false
+                self.logger.info("LDAP directory answers again", metadata: ["url": "\(self.settings.url)"])
+            }
+        case .failure(let error):
+            if case .unavailable = error {
+                self.metrics.record(.unreachable, duration: duration)
+            } else {
+                self.metrics.record(.error, duration: duration)
+            }
+            if !self.failing {
+                self.failing = true
+                self.logger.warning(
+                    "LDAP directory failing; credentials not cached get 503 until it answers",
+                    metadata: ["url": "\(self.settings.url)", "reason": "\(error)"]
+                )
+            }
+        }
     }
 
     /// Opens and binds the slot's connection if it has none, then runs `body` on it.
@@ -121,7 +176,8 @@ public actor LDAPConnectionPool {
                     url: settings.url,
                     connectTimeoutSeconds: settings.connectTimeoutSeconds,
                     operationTimeoutSeconds: settings.operationTimeoutSeconds,
-                    caFile: settings.caFile
+                    caFile: settings.caFile,
+                    verifyServer: settings.verifyServer
                 )
                 do throws(LDAPError) {
                     try connection.bind(dn: settings.serviceDN, password: settings.servicePassword)

@@ -5,7 +5,9 @@ import PortcullisMetrics
 ///
 /// 1. Find the user: `userNameSearchFilter` with every `?` replaced by the user name, escaped
 ///    (RFC 4515), searched under each user search base in turn as the service account; the first
-///    entry found is the user.
+///    base with a match decides, and a name matching two entries there is refused as ambiguous.
+///    The principal's subject is the entry's `userNameAttribute` value (the directory's spelling:
+///    `ALICE` found by a case-insensitive match is `alice`), else the name as presented.
 /// 2. Check the password with a simple bind as that entry (``LDAPConnectionPool/verifyPassword(dn:password:)``);
 ///    an empty password is refused before any bind.
 /// 3. Collect the groups: `(&<groupNameListFilter>(<membershipAttribute>=<value>))` under every
@@ -24,6 +26,8 @@ public final class LDAPUserStore: Authenticator {
     public struct Settings: Sendable {
         public var userSearchBases: [String]
         public var userNameSearchFilter: String
+        /// The user attribute whose value is the principal's subject.
+        public var userNameAttribute: String
         public var groupSearchBases: [String]
         public var groupNameListFilter: String
         public var membershipAttribute: String
@@ -35,6 +39,7 @@ public final class LDAPUserStore: Authenticator {
         public init(
             userSearchBases: [String],
             userNameSearchFilter: String = "(&(objectClass=person)(uid=?))",
+            userNameAttribute: String = "uid",
             groupSearchBases: [String],
             groupNameListFilter: String = "(objectClass=groupOfNames)",
             membershipAttribute: String = "member",
@@ -44,6 +49,7 @@ public final class LDAPUserStore: Authenticator {
         ) {
             self.userSearchBases = userSearchBases
             self.userNameSearchFilter = userNameSearchFilter
+            self.userNameAttribute = userNameAttribute
             self.groupSearchBases = groupSearchBases
             self.groupNameListFilter = groupNameListFilter
             self.membershipAttribute = membershipAttribute
@@ -93,12 +99,19 @@ public final class LDAPUserStore: Authenticator {
 
     private func verify(username: String, password: String, key: CacheKey) async -> AuthenticationResult {
         do throws(LDAPError) {
-            guard let dn = try await self.findUser(username) else {
+            let user: LDAPEntry
+            switch try await self.findUser(username) {
+            case .none:
                 return .unauthenticated(AuthFailure(.unknownUser, "user is not in the directory"))
+            case .ambiguous:
+                return .unauthenticated(AuthFailure(.unknownUser, "the name matches more than one directory entry"))
+            case .found(let entry):
+                user = entry
             }
-            try await self.pool.verifyPassword(dn: dn, password: password)
-            let scopes = try await self.groups(of: dn)
-            let principal = Principal(subject: username, scopes: scopes, method: .basicLDAP)
+            try await self.pool.verifyPassword(dn: user.dn, password: password)
+            let scopes = try await self.groups(of: user.dn)
+            let subject = user.values(self.settings.userNameAttribute).first ?? username
+            let principal = Principal(subject: subject, scopes: scopes, method: .basicLDAP)
             let now = NIODeadline.now()
             self.credentials.insert(principal, for: key, expiresAt: now + self.settings.cache.timeToLive, now: now)
             return .authenticated(principal)
@@ -109,17 +122,24 @@ public final class LDAPUserStore: Authenticator {
         }
     }
 
-    /// The DN of the first entry `userNameSearchFilter` finds for `username`.
-    private func findUser(_ username: String) async throws(LDAPError) -> String? {
+    private enum UserSearch: Sendable {
+        case none
+        case ambiguous
+        case found(LDAPEntry)
+    }
+
+    /// The entry `userNameSearchFilter` finds for `username` under the first base that has one.
+    private func findUser(_ username: String) async throws(LDAPError) -> UserSearch {
         let filter = LDAPFilter.substitute(username, into: self.settings.userNameSearchFilter)
         let bases = self.settings.userSearchBases
+        let attribute = self.settings.userNameAttribute
         return try await self.pool.withServiceConnection { connection throws(LDAPError) in
             for base in bases {
-                if let entry = try connection.search(base: base, filter: filter, attributes: ["1.1"], sizeLimit: 1).first {
-                    return entry.dn
-                }
+                let entries = try connection.search(base: base, filter: filter, attributes: [attribute], sizeLimit: 2)
+                if entries.count > 1 { return .ambiguous }
+                if let entry = entries.first { return .found(entry) }
             }
-            return nil
+            return .none
         }
     }
 

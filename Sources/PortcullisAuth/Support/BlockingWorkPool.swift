@@ -33,6 +33,11 @@ public final class BlockingWorkPool: Sendable {
         return value
     }
 
+    /// Stops the threads once the jobs already queued have run; later jobs return `nil`.
+    public func shutdown() async {
+        try? await self.pool.shutdownGracefully()
+    }
+
     /// Jobs run to completion since the pool started.
     public var completedJobs: Int { self.completed.load(ordering: .relaxed) }
 }

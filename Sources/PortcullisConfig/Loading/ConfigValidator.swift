@@ -10,11 +10,6 @@ struct ConfigValidator {
     /// Whether the listener verifies client certificates, which `mtls` entries need.
     var acceptsClientCertificates = false
 
-    /// Records that a later release implements, so they are refused by name rather than as unknown keys.
-    static let notSupportedYet: [String: String] = [
-        "ldapUserStoreConfig": "the LDAP user store",
-    ]
-
     init(file: String, lines: TOMLLineIndex) {
         self.file = file
         self.lines = lines
@@ -342,7 +337,7 @@ struct ConfigValidator {
     }
 
     mutating func authEntry(_ fields: Fields, at path: ConfigPath, hasUsers: Bool) -> AuthEntryConfig? {
-        let methodKeys = ["fileUserStoreConfig", "jwtValidatorConfig", "oauth2IntrospectionConfig", "mtls"] + Self.notSupportedYet.keys.sorted()
+        let methodKeys = ["fileUserStoreConfig", "ldapUserStoreConfig", "jwtValidatorConfig", "oauth2IntrospectionConfig", "mtls"]
         self.checkKeys(fields, at: path, allowed: Set(methodKeys + ["scopes"]))
         let present = methodKeys.filter { fields[$0] != nil }
         let scopes = self.scopes(fields, at: path, allowEmpty: false)
@@ -354,16 +349,17 @@ struct ConfigValidator {
             }
             return nil
         }
-        if let feature = Self.notSupportedYet[key] {
-            self.error(path.appending(key), "\(feature) is recognised but not supported yet")
-            return nil
-        }
         guard let methodFields = self.table(fields, key, at: path) else { return nil }
         if key == "mtls" {
             return self.mtlsEntry(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: $0, scopes: scopes) }
         }
         if key == "jwtValidatorConfig" {
             return self.jwtValidator(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: .jwt($0), scopes: scopes) }
+        }
+        if key == "ldapUserStoreConfig" {
+            return self.ldapUserStore(methodFields, scopes: scopes, at: path.appending(key)).map {
+                AuthEntryConfig(method: .ldapUserStore($0), scopes: scopes)
+            }
         }
         if key == "oauth2IntrospectionConfig" {
             return self.introspection(methodFields, at: path.appending(key)).map { AuthEntryConfig(method: .introspection($0), scopes: scopes) }

@@ -10,10 +10,12 @@ public struct AuthEntryConfig: Sendable, Equatable {
     }
 }
 
-/// How an auth entry authenticates. The LDAP user store adds a case.
+/// How an auth entry authenticates.
 public enum AuthMethodConfig: Sendable, Equatable {
     /// `fileUserStoreConfig = {}`: Basic credentials checked against `[[ballerina.auth.users]]`.
     case fileUserStore
+    /// `ldapUserStoreConfig`: Basic credentials checked against an LDAP directory; groups are scopes.
+    case ldapUserStore(LDAPUserStoreConfig)
     /// `mtls = { subjectScopes }`: the verified TLS client certificate's subject is the principal.
     /// Keys are subjects in the canonical form of ``DistinguishedNameText/canonical(_:)``.
     case mtls(subjectScopes: [String: [String]])

@@ -12,55 +12,97 @@ import Glibc
 /// (staff) and `eve`/`eve123` (no group) under `ou=people`; `groupOfNames` admin and staff and the
 /// `posixGroup` developers (memberUid alice) under `ou=groups`; the service account
 /// `cn=gateway,dc=example,dc=com`/`gateway-secret`.
+///
+/// With `tls` it also listens for `ldaps://` with that certificate and key. slapd logs its
+/// connections and operations (`-d stats`) to a file the test can read (``log()``).
 final class SlapdServer: TestServer, @unchecked Sendable {
     static let base = "dc=example,dc=com"
     static let serviceDN = "cn=gateway,dc=example,dc=com"
     static let servicePassword = "gateway-secret"
 
+    /// A server certificate and its key, PEM files.
+    struct TLSFiles: Sendable {
+        var certificate: String
+        var key: String
+    }
+
     let folder: String
     let port: Int
+    /// The `ldaps://` port, when started with TLS.
+    let tlsPort: Int?
     private let process: ChildProcess
+    private let logFile: String
 
     var url: String { "ldap://127.0.0.1:\(self.port)" }
+    /// `ldaps://127.0.0.1:<port>` (the certificate names the address too). Not `localhost`:
+    /// libldap checks a certificate for "localhost" against the machine's host name instead.
+    var tlsURL: String? { self.tlsPort.map { "ldaps://127.0.0.1:\($0)" } }
 
-    private init(folder: String, port: Int, process: ChildProcess) {
+    private init(folder: String, port: Int, tlsPort: Int?, process: ChildProcess, logFile: String) {
         self.folder = folder
         self.port = port
+        self.tlsPort = tlsPort
         self.process = process
+        self.logFile = logFile
     }
 
     /// Seeds a new directory and starts slapd on it.
-    static func start() async throws -> SlapdServer {
+    static func start(tls: TLSFiles? = nil) async throws -> SlapdServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-slapd-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/db", withIntermediateDirectories: true)
-        try Self.config(folder: folder).write(toFile: folder + "/slapd.conf", atomically: true, encoding: .utf8)
+        try Self.config(folder: folder, tls: tls).write(toFile: folder + "/slapd.conf", atomically: true, encoding: .utf8)
         try Self.seed.write(toFile: folder + "/seed.ldif", atomically: true, encoding: .utf8)
         let added = try await ExternalTool.runAsync("/usr/sbin/slapadd", ["-f", folder + "/slapd.conf", "-l", folder + "/seed.ldif"])
         guard added.status == 0 else { throw ExternalTool.Failure(command: "slapadd", output: added.stderr) }
-        return try await Self.launch(folder: folder, port: try Self.freePort())
+        return try await Self.launch(folder: folder, port: try Self.freePort(), tlsPort: tls == nil ? nil : try Self.freePort())
     }
 
-    /// Starts slapd again on the same directory and port (after ``stop()``).
+    /// Starts slapd again on the same directory and ports (after ``stop()``).
     func restarted() async throws -> SlapdServer {
-        try await Self.launch(folder: self.folder, port: self.port)
+        try await Self.launch(folder: self.folder, port: self.port, tlsPort: self.tlsPort)
     }
 
-    private static func launch(folder: String, port: Int) async throws -> SlapdServer {
-        let process = try ChildProcess("/usr/sbin/slapd") { process in
-            // -d keeps it in the foreground, as a child of this process.
-            process.arguments = ["-f", folder + "/slapd.conf", "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+    private static func launch(folder: String, port: Int, tlsPort: Int?) async throws -> SlapdServer {
+        let logFile = folder + "/slapd-\(UUID().uuidString).log"
+        guard FileManager.default.createFile(atPath: logFile, contents: nil), let log = FileHandle(forWritingAtPath: logFile) else {
+            throw ExternalTool.Failure(command: "slapd", output: "cannot create \(logFile)")
         }
-        let server = SlapdServer(folder: folder, port: port, process: process)
-        // Ready when it accepts a connection; bounded, and failing if slapd exits instead.
+        defer { try? log.close() }
+        var listeners = "ldap://127.0.0.1:\(port)/"
+        if let tlsPort { listeners += " ldaps://127.0.0.1:\(tlsPort)/" }
+        let process = try ChildProcess("/usr/sbin/slapd") { process in
+            // -d keeps it in the foreground, as a child of this process; "stats" logs connections and operations.
+            process.arguments = ["-f", folder + "/slapd.conf", "-h", listeners, "-d", "stats"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = log
+        }
+        let server = SlapdServer(folder: folder, port: port, tlsPort: tlsPort, process: process, logFile: logFile)
+        // Ready when it accepts connections; bounded, and failing if slapd exits instead.
         for _ in 0..<500 {
-            if LoopbackSocket.accepts(port: port) { return server }
+            if LoopbackSocket.accepts(port: port) && (tlsPort.map { LoopbackSocket.accepts(port: $0) } ?? true) {
+                return server
+            }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(10))
         }
         await server.stop()
         throw ExternalTool.Failure(command: "slapd", output: "did not accept connections on 127.0.0.1:\(port)")
+    }
+
+    /// What this slapd process has logged so far (connections, binds, searches with their filters).
+    func log() throws -> String {
+        try String(contentsOfFile: self.logFile, encoding: .utf8)
+    }
+
+    /// How many connections have sent a bind (readiness probes never do): every connection the
+    /// gateway opens binds first, as its service account.
+    func bindingConnections() throws -> Int {
+        var connections: Set<Substring> = []
+        for line in try self.log().split(separator: "\n") where line.contains(" BIND dn=") {
+            guard let start = line.firstRange(of: "conn=")?.upperBound else { continue }
+            connections.insert(line[start...].prefix { $0.isNumber })
+        }
+        return connections.count
     }
 
     /// Stops slapd and waits for its exit. SIGKILL: the test runner's blocked SIGTERM is inherited
@@ -70,8 +112,8 @@ final class SlapdServer: TestServer, @unchecked Sendable {
     }
 
     /// Starts a directory, runs `body`, stops it whether `body` throws or not.
-    static func run<Result: Sendable>(_ body: (SlapdServer) async throws -> Result) async throws -> Result {
-        try await withTestServer(Self.start, body)
+    static func run<Result: Sendable>(tls: TLSFiles? = nil, _ body: (SlapdServer) async throws -> Result) async throws -> Result {
+        try await withTestServer({ try await Self.start(tls: tls) }, body)
     }
 
     /// A port free now (bound and released; slapd cannot take a port from a socket we hold).
@@ -83,13 +125,14 @@ final class SlapdServer: TestServer, @unchecked Sendable {
         return port
     }
 
-    private static func config(folder: String) -> String {
-        """
+    private static func config(folder: String, tls: TLSFiles?) -> String {
+        let tlsLines = tls.map { "TLSCertificateFile \($0.certificate)\nTLSCertificateKeyFile \($0.key)\n" } ?? ""
+        return """
         include /etc/ldap/schema/core.schema
         include /etc/ldap/schema/cosine.schema
         include /etc/ldap/schema/inetorgperson.schema
         include /etc/ldap/schema/nis.schema
-        pidfile \(folder)/slapd.pid
+        \(tlsLines)pidfile \(folder)/slapd.pid
         modulepath /usr/lib/ldap
         moduleload back_mdb
         database mdb
