@@ -15,10 +15,14 @@
 #   JWT + answer here       /jwthello  vs  nginx return 200                (RS256 token, cache hit)
 #   Introspection + proxy   /introspect/       vs  nginx proxy_pass without auth   (warm cache)
 #   Introspection + answer  /introspecthello   vs  nginx return 200                (warm cache)
+#   LDAP + proxy            /ldap/             vs  nginx proxy_pass without auth   (warm cache)
+#   LDAP + answer here      /ldaphello         vs  nginx return 200                (warm cache)
 # The gateway's Basic user is bcrypt cost 10: with its credential cache only the first request pays.
 # The JWT is minted by `portcullis token` with a key made here; after the first request every one is
 # a verification-cache hit. The introspection rows ask a real authorization server (django-oauth-toolkit,
 # the test fixture, in the tests' virtualenv) once per token; every later request is a cache hit.
+# The LDAP rows bind to a real slapd (Benchmarks/ldap/slapd.sh) once; every later request is a
+# credential-cache hit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -28,9 +32,9 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-$(nproc)}   # nginx workers = the gateway's event-loop threads (one per core)
 
 source "$root/Benchmarks/e2e/lib.sh"
-prepare nginx=nginx-light wrk=wrk htpasswd=apache2-utils openssl=openssl
+prepare nginx=nginx-light wrk=wrk htpasswd=apache2-utils openssl=openssl slapd=slapd
 
-BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095
+BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095; LDAP=18096
 
 python="$root/.build/test-python/bin/python"
 if ! "$python" -c "import django, oauth2_provider" 2>/dev/null; then
@@ -41,6 +45,8 @@ fi
 mkfifo "$work/oauth2.in"
 exec 7<>"$work/oauth2.in"
 "$python" "$root/Tests/PortcullisGatewayTests/Fixtures/oauth2_server.py" "$work/oauth2" --port "$IDP" < "$work/oauth2.in" > "$work/oauth2.out" 2>&1 &
+pids+=($!)
+bash "$root/Benchmarks/ldap/slapd.sh" "$work/slapd" "$LDAP" > "$work/slapd.out" 2>&1 &
 pids+=($!)
 
 htpasswd -bcs "$work/sha.htpasswd" alice alice123 >/dev/null 2>&1
@@ -88,6 +94,9 @@ http {
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
 
+ldap_record="connectionUrl = \"ldap://127.0.0.1:$LDAP\", connectionName = \"cn=gateway,dc=example,dc=com\", connectionPassword = \"gateway-secret\", userSearchBase = \"ou=people,dc=example,dc=com\", userNameSearchFilter = \"(&(objectClass=inetOrgPerson)(uid=?))\", groupSearchBase = [\"ou=groups,dc=example,dc=com\"]"
+for _ in $(seq 1 100); do grep -q ready "$work/slapd.out" && break; sleep 0.1; done
+grep -q ready "$work/slapd.out" || { echo "error: slapd did not start: $(cat "$work/slapd.out")" >&2; exit 1; }
 cat > "$work/gateway.toml" <<TOML
 [listener]
 port = $GATEWAY
@@ -147,6 +156,22 @@ basePath = "/introspecthello"
   [[service.resource]]
   path = "/"
   respond = { status = 200, body = "Hello, World!" }
+[[service]]
+name = "ldap"
+basePath = "/ldap"
+upstream = "http://127.0.0.1:$BACKEND"
+  [[service.auth]]
+  scopes = ["hello"]
+  ldapUserStoreConfig = { $ldap_record }
+[[service]]
+name = "ldaphello"
+basePath = "/ldaphello"
+  [[service.auth]]
+  scopes = ["hello"]
+  ldapUserStoreConfig = { $ldap_record }
+  [[service.resource]]
+  path = "/"
+  respond = { status = 200, body = "Hello, World!" }
 TOML
 "$gateway_bin" serve --config "$work/gateway.toml" --log-level warning &
 pids+=($!)
@@ -172,6 +197,8 @@ row "JWT + proxy vs no auth" 200 "http://127.0.0.1:$GATEWAY/jwt/" "http://127.0.
 row "JWT + answer vs return 200" 200 "http://127.0.0.1:$GATEWAY/jwthello/" "http://127.0.0.1:$NGX_RETURN/" "$bearer"
 row "Introspect + proxy vs none" 200 "http://127.0.0.1:$GATEWAY/introspect/" "http://127.0.0.1:$NGX_PROXY/" "$introspected"
 row "Introspect + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/introspecthello/" "http://127.0.0.1:$NGX_RETURN/" "$introspected"
+row "LDAP + proxy vs none" 200 "http://127.0.0.1:$GATEWAY/ldap/" "http://127.0.0.1:$NGX_PROXY/" "$auth"
+row "LDAP + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/ldaphello/" "http://127.0.0.1:$NGX_RETURN/" "$auth"
 
 # The targets of the foundation issue, each a ratio of two runs made just now, one after the other.
 read -r basic_rps _ _ <<<"$(run "http://127.0.0.1:$GATEWAY/basic/" "$auth")"

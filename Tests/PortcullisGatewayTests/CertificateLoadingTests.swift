@@ -155,4 +155,32 @@ struct CertificateLoadingTests {
             #expect(!result.stderr.contains("storepass"))
         }
     }
+
+    @Test("the LDAP CA file is checked at start: a file without a certificate stops check with its line")
+    func ldapCAFile() async throws {
+        let pki = try Self.makePKI()
+        let file = pki.path("ldap.toml")
+        let toml = """
+            [[service]]
+            basePath = "/"
+            upstream = "http://127.0.0.1:8080"
+              [[service.auth]]
+              [service.auth.ldapUserStoreConfig]
+              connectionUrl = "ldaps://127.0.0.1:6360"
+              connectionName = "cn=gateway,dc=example,dc=com"
+              connectionPassword = "gateway-secret"
+              userSearchBase = "ou=people,dc=example,dc=com"
+              secureClientSocket = { cert = "server.key" }
+            """
+        try toml.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await ExternalTool.runAsync(CommandRunner.executable.path, ["check", "--config", file])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "\(file):10: service[0].auth[0].ldapUserStoreConfig.secureClientSocket.cert: \(pki.path("server.key")): holds no PEM certificate"
+            ),
+            "\(result.stderr)"
+        )
+        #expect(!result.stderr.contains("gateway-secret"))
+    }
 }

@@ -62,7 +62,8 @@ public final class LDAPUserStore: Authenticator {
     /// The directory's connections.
     public let pool: LDAPConnectionPool
     private let settings: Settings
-    private let credentials: BoundedCache<CacheKey, Principal>
+    /// `nil` with `capacity = 0`: every request asks the directory.
+    private let credentials: BoundedCache<CacheKey, Principal>?
     private let groups: BoundedCache<String, [String]>?
     private let keys = CacheKeyDeriver()
     private let inFlight = SingleFlight<CacheKey, AuthenticationResult>()
@@ -70,9 +71,10 @@ public final class LDAPUserStore: Authenticator {
     public init(pool: LDAPConnectionPool, settings: Settings, metrics: PortcullisMetrics? = nil) {
         self.pool = pool
         self.settings = settings
-        self.credentials = BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("basic_ldap") ?? .unregistered())
+        self.credentials =
+            settings.cache.capacity == 0 ? nil : BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("basic_ldap") ?? .unregistered())
         self.groups =
-            settings.userRolesCacheEnabled
+            settings.userRolesCacheEnabled && settings.cache.capacity > 0
             ? BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("ldap_groups") ?? .unregistered())
             : nil
     }
@@ -82,7 +84,7 @@ public final class LDAPUserStore: Authenticator {
             return .unauthenticated(AuthFailure(.missingCredentials, "no Basic credentials"))
         }
         let key = self.keys.key(for: presented.decoded)
-        if let principal = self.credentials.value(for: key) {
+        if let principal = self.credentials?.value(for: key) {
             return .authenticated(principal)
         }
         let username = presented.username
@@ -113,7 +115,7 @@ public final class LDAPUserStore: Authenticator {
             let subject = user.values(self.settings.userNameAttribute).first ?? username
             let principal = Principal(subject: subject, scopes: scopes, method: .basicLDAP)
             let now = NIODeadline.now()
-            self.credentials.insert(principal, for: key, expiresAt: now + self.settings.cache.timeToLive, now: now)
+            self.credentials?.insert(principal, for: key, expiresAt: now + self.settings.cache.timeToLive, now: now)
             return .authenticated(principal)
         } catch .invalidCredentials {
             return .unauthenticated(AuthFailure(.wrongPassword, "the directory refused the password"))
@@ -188,5 +190,5 @@ public final class LDAPUserStore: Authenticator {
     }
 
     /// Verified credentials currently cached.
-    public var cachedCredentialCount: Int { self.credentials.entryCount }
+    public var cachedCredentialCount: Int { self.credentials?.entryCount ?? 0 }
 }
