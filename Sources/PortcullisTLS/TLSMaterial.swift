@@ -112,7 +112,9 @@ package struct TLSMaterial {
         return certificates
     }
 
-    private mutating func pemPrivateKey(_ file: String, password: String?, at keyLocation: ConfigLocation) -> NIOSSLPrivateKey? {
+    /// A PEM private key file, decrypted with `password` when it is encrypted, or `nil` after
+    /// recording why not (at `keyLocation`'s `keyFile` or `keyPassword`).
+    package mutating func pemPrivateKey(_ file: String, password: String?, at keyLocation: ConfigLocation) -> NIOSSLPrivateKey? {
         let location = keyLocation.appending("keyFile")
         guard let bytes = self.read(file, at: location) else { return nil }
         // PKCS#8 (`ENCRYPTED PRIVATE KEY`) or legacy OpenSSL encryption (`Proc-Type: 4,ENCRYPTED`).

@@ -22,6 +22,7 @@ enum ConfigSource {
             // Loading reads the JWT key files; nothing is fetched and the clients are closed again.
             let engine = try await AuthEngine.load(config: config, metrics: nil)
             await engine.shutdown()
+            try await Gateway.checkUpstreamCredentials(config: config)
             return (config, config.warnings + tls.warnings + engine.warnings)
         } catch let error as ConfigError {
             for diagnostic in error.diagnostics {

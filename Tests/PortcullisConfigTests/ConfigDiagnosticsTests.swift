@@ -116,18 +116,6 @@ struct ConfigDiagnosticsTests {
         #expect(found.contains("bad.toml:4: service[0].basePath: is required"))
     }
 
-    @Test("outbound auth is refused as not supported yet")
-    func notSupportedTables() {
-        let found = self.diagnostics(
-            """
-            \(Self.service)
-              [service.upstreamClient.auth]
-              token = "abc"
-            """
-        )
-        #expect(found == ["bad.toml:4: service[0].upstreamClient.auth: outbound client auth is recognised but not supported yet"])
-    }
-
     @Test("listener TLS: missing files, unknown versions and bad verifyClient are refused at their lines")
     func listenerTLS() {
         let found = self.diagnostics(

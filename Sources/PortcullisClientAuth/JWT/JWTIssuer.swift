@@ -84,6 +84,14 @@ public struct JWTIssuer: Sendable {
         return signingInput + "." + Base64.encodeToString(bytes: signature, options: [.base64UrlAlphabet, .omitPaddingCharacter])
     }
 
+    /// An unsecured JWT (RFC 7519 §6): `b64(header).b64(claims)` with `alg` none and no signature
+    /// part, as Ballerina writes it for `algorithm = NONE`.
+    public static func unsecured(_ claims: JWTClaimSet, keyID: String? = nil) throws(JWTIssuerError) -> String {
+        var header: [(String, ClaimValue)] = [("alg", .string("none")), ("typ", .string("JWT"))]
+        if let keyID { header.append(("kid", .string(keyID))) }
+        return try Self.encode(header) + "." + Self.encode(claims.members)
+    }
+
     /// Base64url of the JSON object with `members` in the given order.
     private static func encode(_ members: [(String, ClaimValue)]) throws(JWTIssuerError) -> String {
         let encoder = JSONEncoder()

@@ -24,6 +24,20 @@ public enum JWTSigningKey: Sendable {
         }
     }
 
+    /// A DER private key as TLS libraries hand it over (PKCS#1 or PKCS#8 RSA, SEC 1 or PKCS#8 EC):
+    /// the key of a decrypted PEM file or of a PKCS#12 keystore.
+    public init(der: [UInt8]) throws(JWTIssuerError) {
+        if let rsa = try? _RSA.Signing.PrivateKey(derRepresentation: der) {
+            try self.init(pem: rsa.pemRepresentation)
+        } else if let p256 = try? P256.Signing.PrivateKey(derRepresentation: der) {
+            try self.init(pem: p256.pemRepresentation)
+        } else if let p384 = try? P384.Signing.PrivateKey(derRepresentation: der) {
+            try self.init(pem: p384.pemRepresentation)
+        } else {
+            throw JWTIssuerError("holds no RSA or EC private key this issuer can sign with")
+        }
+    }
+
     /// A PEM private key: PKCS#8 (`PRIVATE KEY`) of any family, PKCS#1 (`RSA PRIVATE KEY`) or
     /// SEC 1 (`EC PRIVATE KEY`). RSA keys must have at least 2048 bits (RFC 7518 §3.3).
     public init(pem: String) throws(JWTIssuerError) {

@@ -213,11 +213,11 @@ struct ConfigValidator {
     }
 
     mutating func upstreamClient(_ fields: Fields, at path: ConfigPath) -> UpstreamClientConfig {
-        if fields["auth"] != nil {
-            self.error(path.appending("auth"), "outbound client auth is recognised but not supported yet")
-        }
         self.checkKeys(fields, at: path, allowed: ["timeoutSeconds", "auth", "secureSocket"])
         var client = UpstreamClientConfig()
+        if let auth = self.table(fields, "auth", at: path) {
+            client.auth = self.clientAuth(auth, at: path.appending("auth"))
+        }
         if let secureSocket = self.table(fields, "secureSocket", at: path) {
             client.secureSocket = self.clientSecureSocket(secureSocket, at: path.appending("secureSocket"))
         }

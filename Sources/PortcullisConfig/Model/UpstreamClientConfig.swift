@@ -4,9 +4,13 @@ public struct UpstreamClientConfig: Sendable, Equatable {
     public var timeoutSeconds: Double
     /// TLS settings for an `https` upstream; `nil` verifies it against the system roots.
     public var secureSocket: ClientSecureSocketConfig?
+    /// `auth`: the credentials added to every upstream request, replacing the inbound
+    /// `Authorization` header; `nil` adds none.
+    public var auth: ClientAuthConfig?
 
-    public init(timeoutSeconds: Double = 30, secureSocket: ClientSecureSocketConfig? = nil) {
+    public init(timeoutSeconds: Double = 30, secureSocket: ClientSecureSocketConfig? = nil, auth: ClientAuthConfig? = nil) {
         self.timeoutSeconds = timeoutSeconds
         self.secureSocket = secureSocket
+        self.auth = auth
     }
 }

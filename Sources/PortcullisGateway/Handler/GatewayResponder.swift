@@ -101,6 +101,10 @@ struct GatewayResponder: HTTPResponder {
                 case .unreachable(let reason):
                     context.logger.notice("upstream unreachable", metadata: ["service": "\(route.service.name)", "reason": "\(reason)"])
                     return (GatewayResponses.empty(.badGateway), service)
+                case .credentials(let error):
+                    // The token manager logs each failed token request; this is per request.
+                    context.logger.notice("no upstream credentials; request not sent", metadata: ["service": "\(route.service.name)", "reason": "\(error)"])
+                    return (GatewayResponses.empty(.badGateway), service)
                 }
             }
         }

@@ -36,6 +36,18 @@ public struct Gateway: Service {
         self.onListening = onListening
     }
 
+    /// Reads every signing key and token-endpoint certificate that `upstreamClient.auth` records
+    /// name, as ``run()`` does, without contacting anything (for `portcullis check`).
+    public static func checkUpstreamCredentials(config: GatewayConfig) async throws(ConfigError) {
+        let credentials = try await UpstreamCredentials.load(
+            config: config,
+            metrics: nil,
+            logger: Logger(label: "portcullis.check"),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton
+        )
+        await credentials.shutdown()
+    }
+
     public func run() async throws {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         // Certificates and keys are read before anything listens, so a bad file stops the start.
@@ -50,13 +62,20 @@ public struct Gateway: Service {
         if engine.fileUserStore != nil {
             self.logger.info("file user store ready", metadata: ["users": "\(self.config.users.count)"])
         }
+        // One attempt each before listening (JWKS fetches, LDAP binds), so the first requests find
+        // keys and connections; an unreachable provider is logged and retried, not fatal.
+        await engine.start()
         if !engine.jwksSources.isEmpty {
-            // One attempt each before listening, so the first requests find keys; an unreachable
-            // endpoint is logged and retried, not fatal.
-            await engine.start()
             self.logger.info("JWKS sources started", metadata: ["sources": "\(engine.jwksSources.count)"])
         }
-        let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics)
+        let credentials: UpstreamCredentials
+        do {
+            credentials = try await UpstreamCredentials.load(config: self.config, metrics: self.metrics, logger: self.logger, eventLoopGroup: eventLoopGroup)
+        } catch {
+            await engine.shutdown()
+            throw error
+        }
+        let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics, credentials: credentials)
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
         let longestTimeout = self.config.services.map(\.upstreamClient.timeoutSeconds).max() ?? 30
         let proxy = UpstreamProxy(eventLoopGroup: eventLoopGroup, readTimeout: .milliseconds(Int64(longestTimeout * 1000)), tls: tls)
@@ -134,10 +153,12 @@ public struct Gateway: Service {
             }
         } catch {
             await proxy.shutdown()
+            await credentials.shutdown()
             await engine.shutdown()
             throw error
         }
         await proxy.shutdown()
+        await credentials.shutdown()
         await engine.shutdown()
         logger.info("gateway stopped")
     }

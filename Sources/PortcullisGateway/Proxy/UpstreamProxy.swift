@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import PortcullisAuth
+import PortcullisClientAuth
 import PortcullisConfig
 
 /// Forwards authorized requests to upstreams over a pooled, keep-alive HTTP client.
@@ -65,11 +66,16 @@ final class UpstreamProxy: Sendable {
     enum Failure: Error {
         case unreachable(String)
         case timedOut
+        /// `upstreamClient.auth` could not give the request its credentials (no token): not sent.
+        case credentials(ClientAuthError)
     }
 
     /// Sends `request` to `target` and returns the upstream's response, body still streaming.
     ///
-    /// `target.timeout` bounds the time until the response head arrives (`504` after it).
+    /// `target.timeout` bounds the time until the response head arrives (`504` after it). With
+    /// `upstreamClient.auth`, the request carries its credentials instead of the client's; when
+    /// the upstream answers `401` to a request without a body, the credential is told, and the
+    /// request is sent once more if that gives a new one (a token revoked before its expiry).
     func forward(
         _ request: Request,
         to target: UpstreamTarget,
@@ -91,13 +97,41 @@ final class UpstreamProxy: Sendable {
         } else if request.headers[.transferEncoding] != nil {
             outbound.body = .stream(request.body, length: .unknown)
         }
-        let response: HTTPClientResponse
+        var authorization: String?
+        if let credential = target.credential {
+            do throws(ClientAuthError) {
+                authorization = try await credential.authorization()
+            } catch {
+                throw .credentials(error)
+            }
+            outbound.headers.replaceOrAdd(name: "authorization", value: authorization ?? "")
+        }
+        var response = try await self.execute(outbound, target: target, logger: logger)
+        if response.status == .unauthorized, outbound.body == nil, let credential = target.credential, let authorization {
+            await credential.rejected(authorization)
+            if let renewed = try? await credential.authorization(), renewed != authorization {
+                // The first answer is dropped: read (a little of) its body so the connection can be reused.
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                outbound.headers.replaceOrAdd(name: "authorization", value: renewed)
+                response = try await self.execute(outbound, target: target, logger: logger)
+            }
+        }
+        return Response(
+            status: .init(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
+            headers: ProxyHeaders.clientHeaders(from: response.headers),
+            body: ResponseBody(asyncSequence: response.body)
+        )
+    }
+}
+
+extension UpstreamProxy {
+    fileprivate func execute(_ outbound: HTTPClientRequest, target: UpstreamTarget, logger: Logger) async throws(Failure) -> HTTPClientResponse {
         do {
             // The client's own logs are trace-level; handing it a logger with metadata costs a
             // metadata copy and re-rendering per request (5% of the proxy path's CPU with the
             // stream log handler), so it gets one only when those logs can be seen.
             let client = target.secureSocket.flatMap { self.tlsClients[$0] } ?? self.client
-            response = try await client.execute(
+            return try await client.execute(
                 outbound,
                 timeout: .init(target.timeout),
                 logger: logger.logLevel <= .debug ? logger : nil
@@ -107,11 +141,6 @@ final class UpstreamProxy: Sendable {
         } catch {
             throw .unreachable(String(describing: error))
         }
-        return Response(
-            status: .init(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
-            headers: ProxyHeaders.clientHeaders(from: response.headers),
-            body: ResponseBody(asyncSequence: response.body)
-        )
     }
 }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import PortcullisAuth
+import PortcullisClientAuth
 import PortcullisConfig
 import PortcullisMetrics
 
@@ -25,6 +26,8 @@ struct UpstreamTarget: Sendable {
     let forwardIdentity: Bool
     /// The TLS settings for an `https` upstream; `nil` for the system roots.
     let secureSocket: ClientSecureSocketConfig?
+    /// `upstreamClient.auth`: the `Authorization` every forwarded request carries instead of the client's.
+    let credential: (any OutboundCredential)?
 }
 
 /// A matched route: its service, the policy that guards it and what to do when it passes.

@@ -72,6 +72,10 @@ enum RouteMatch: Sendable {
     private let services: [CompiledService]
 
     @_spi(Benchmarks) public init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics) {
+        self.init(config: config, engine: engine, metrics: metrics, credentials: .none)
+    }
+
+    init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics, credentials: UpstreamCredentials) {
         var services: [CompiledService] = []
         for service in config.services {
             let runtime = ServiceRuntime(name: service.name, metrics: ServiceMetrics(service: service.name, metrics: metrics))
@@ -82,7 +86,8 @@ enum RouteMatch: Sendable {
                     timeout: .milliseconds(Int64(service.upstreamClient.timeoutSeconds * 1000)),
                     hideCredentials: service.hideCredentials,
                     forwardIdentity: service.forwardIdentity,
-                    secureSocket: service.upstreamClient.secureSocket
+                    secureSocket: service.upstreamClient.secureSocket,
+                    credential: credentials.credential(forBasePath: service.basePath)
                 )
             }
             var resources: [CompiledResource] = []

@@ -20,7 +20,8 @@ a bearer token holding the `introspection` scope), /o/revoke_token/.
 
 Test-only endpoints, outside /o/ (the fixture's, not OAuth2):
 - GET /test/introspections: how many introspection requests reached the server, as a number;
-- POST /test/expire with token=...: moves that access token's expiry into the past.
+- POST /test/expire with token=...: moves that access token's expiry into the past;
+- GET /test/tokens: how many token requests reached the server, by grant_type, as JSON.
 """
 
 import argparse
@@ -79,6 +80,7 @@ def configure(folder):
 
 introspections = 0
 introspections_lock = threading.Lock()
+token_requests = {}
 
 
 def count_introspections(request):
@@ -87,6 +89,16 @@ def count_introspections(request):
     with introspections_lock:
         value = introspections
     return HttpResponse(str(value), content_type="text/plain")
+
+
+def count_tokens(request):
+    import json
+
+    from django.http import HttpResponse
+
+    with introspections_lock:
+        value = dict(token_requests)
+    return HttpResponse(json.dumps(value), content_type="application/json")
 
 
 def expire(request):
@@ -112,6 +124,7 @@ def urls():
         path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
         path("test/introspections", count_introspections),
         path("test/expire", csrf_exempt(expire)),
+        path("test/tokens", count_tokens),
     ]
 
 
@@ -172,9 +185,21 @@ def application():
 
     def app(environ, start_response):
         global introspections
-        if environ.get("PATH_INFO", "").startswith("/o/introspect"):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/o/introspect"):
             with introspections_lock:
                 introspections += 1
+        elif path.startswith("/o/token"):
+            # Read the form to count by grant type, then hand Django the same bytes.
+            import io
+            import urllib.parse
+
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length > 0 else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            grant = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("grant_type", ["?"])[0]
+            with introspections_lock:
+                token_requests[grant] = token_requests.get(grant, 0) + 1
         return django_app(environ, start_response)
 
     return app

@@ -25,6 +25,7 @@ final class OAuth2Server: TestServer, @unchecked Sendable {
     private let client: HTTPClient
 
     var introspectionURL: String { self.origin + "/o/introspect/" }
+    var tokenURL: String { self.origin + "/o/token/" }
 
     private init(port: Int, origin: String, process: RunningScript, client: HTTPClient) {
         self.port = port
@@ -37,13 +38,15 @@ final class OAuth2Server: TestServer, @unchecked Sendable {
     ///
     /// - Parameter tls: serve HTTPS with this certificate chain and key; `ca` is what the test's own
     ///   calls (tokens, revocation) trust.
-    static func start(tls: (certificate: String, key: String, ca: String)? = nil) async throws -> OAuth2Server {
+    /// - Parameter port: listen there (a server started again where another was); `nil`: any free port.
+    static func start(tls: (certificate: String, key: String, ca: String)? = nil, port fixedPort: Int? = nil) async throws -> OAuth2Server {
         let template = try await Template.shared.folder()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-oauth2-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: template + "/db.sqlite3", toPath: folder + "/db.sqlite3")
         var arguments = [Self.script, folder]
         if let tls { arguments += ["--tls", tls.certificate, tls.key] }
+        if let fixedPort { arguments += ["--port", "\(fixedPort)"] }
         let (process, port) = try await RunningScript.launch(arguments, log: folder + "/server.log")
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
@@ -94,6 +97,36 @@ final class OAuth2Server: TestServer, @unchecked Sendable {
     func expire(_ token: String) async throws {
         let response = try await self.post("/test/expire", form: ["token": token], client: nil)
         try #require(response.status == .ok, "expire answered \(response.status)")
+    }
+
+    /// Token requests the server has received, by `grant_type`.
+    func tokenRequests() async throws -> [String: Int] {
+        let response = try await self.client.execute(HTTPClientRequest(url: self.origin + "/test/tokens"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 4096)
+        return try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: Int])
+    }
+
+    /// Whether the server says `token` is active (introspected as the resource server), and the
+    /// answer's `client_id` and `username`.
+    func introspect(_ token: String) async throws -> (active: Bool, clientID: String?, username: String?) {
+        let response = try await self.post("/o/introspect/", form: ["token": token], client: Self.resourceServer)
+        let body = try await response.body.collect(upTo: 64 * 1024)
+        try #require(response.status == .ok, "introspection answered \(response.status)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: Any])
+        return (json["active"] as? Bool ?? false, json["client_id"] as? String, json["username"] as? String)
+    }
+
+    /// An access and refresh token from the password grant of `password-client`.
+    func passwordTokens(username: String, password: String, scope: String) async throws -> (access: String, refresh: String) {
+        let response = try await self.post(
+            "/o/token/",
+            form: ["grant_type": "password", "username": username, "password": password, "scope": scope],
+            client: Self.passwordClient
+        )
+        let body = try await response.body.collect(upTo: 64 * 1024)
+        try #require(response.status == .ok, "token endpoint answered \(response.status)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: Any])
+        return (try #require(json["access_token"] as? String), try #require(json["refresh_token"] as? String))
     }
 
     /// How many introspection requests the server has received.

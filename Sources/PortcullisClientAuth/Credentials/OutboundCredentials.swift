@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Logging
+import NIOSSL
+import PortcullisConfig
+import PortcullisMetrics
+import PortcullisTLS
+
+/// Builds the ``OutboundCredential`` of a client-auth record.
+public enum OutboundCredentials {
+    /// The credential for `config`, reading any signing key it names. Key problems are recorded in
+    /// `material` (file, line, key path) and give `nil`; nothing is fetched from a token endpoint.
+    ///
+    /// - Parameters:
+    ///   - config: the client-auth record.
+    ///   - client: calls token endpoints (OAuth2 grants); its TLS settings must be the record's `clientConfig`.
+    ///   - material: where key-file problems are recorded.
+    ///   - metrics: `kind="token"` series.
+    ///   - onRenewal: told the outcome of each token request.
+    ///   - logger: for failed token requests.
+    package static func make(
+        _ config: ClientAuthConfig,
+        client: @autoclosure () -> HTTPClient,
+        material: inout TLSMaterial,
+        metrics: PortcullisMetrics?,
+        onRenewal: @escaping @Sendable (Bool) -> Void = { _ in },
+        logger: Logger
+    ) async -> (any OutboundCredential)? {
+        switch config {
+        case .basic(let username, let password):
+            return StaticCredential.basic(username: username, password: password)
+        case .bearer(let token):
+            return StaticCredential.bearer(token)
+        case .oauth2(let grant):
+            return OAuth2TokenManager(config: grant, client: client(), metrics: metrics, onRenewal: onRenewal, logger: logger)
+        case .selfSignedJWT(let issuerConfig):
+            switch await Self.signer(issuerConfig, material: &material) {
+            case .unsecured: return SelfSignedJWTCredential(config: issuerConfig, issuer: nil)
+            case .signed(let issuer): return SelfSignedJWTCredential(config: issuerConfig, issuer: issuer)
+            case .unusable: return nil
+            }
+        }
+    }
+
+    private enum Signer {
+        case unsecured
+        case signed(JWTIssuer)
+        /// The key cannot be used; `material` says why.
+        case unusable
+    }
+
+    /// The signer of a self-signed JWT config.
+    private static func signer(_ config: JWTIssuerConfig, material: inout TLSMaterial) async -> Signer {
+        let location = config.signatureLocation ?? ConfigLocation.unknown(["signatureConfig"])
+        let configLocation = location.appending("config")
+        let key: JWTSigningKey
+        let keyLocation: ConfigLocation
+        switch config.signature {
+        case .none:
+            return .unsecured
+        case .secret(let secret):
+            keyLocation = configLocation
+            do throws(JWTIssuerError) {
+                key = try JWTSigningKey(secret: secret)
+            } catch {
+                material.error(configLocation, error.description)
+                return .unusable
+            }
+        case .keyFile(let path, let password):
+            keyLocation = configLocation.appending("keyFile")
+            guard let privateKey = material.pemPrivateKey(path, password: password, at: configLocation),
+                let der = try? privateKey.derBytes
+            else { return .unusable }
+            do throws(JWTIssuerError) {
+                key = try JWTSigningKey(der: der)
+            } catch {
+                material.error(keyLocation, "\(path): \(error.description)")
+                return .unusable
+            }
+        case .keyStore(let path, let password, _, _):
+            keyLocation = configLocation.appending("keyStore").appending("path")
+            guard let identity = material.identity(.keyStore(path: path, password: password), at: configLocation.appending("keyStore")),
+                let der = try? identity.key.derBytes
+            else {
+                return .unusable
+            }
+            do throws(JWTIssuerError) {
+                key = try JWTSigningKey(der: der)
+            } catch {
+                material.error(keyLocation, "\(path): \(error.description)")
+                return .unusable
+            }
+        }
+        do throws(JWTIssuerError) {
+            return .signed(try await JWTIssuer.make(key: key, algorithm: config.algorithm, keyID: config.keyID))
+        } catch {
+            material.error(location.appending("algorithm"), error.description)
+            return .unusable
+        }
+    }
+}

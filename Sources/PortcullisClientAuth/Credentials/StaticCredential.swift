@@ -1,0 +1,27 @@
+import ExtrasBase64
+
+/// Fixed credentials: HTTP Basic (`CredentialsConfig`) or a bearer token (`BearerTokenConfig`).
+/// The header value is built once.
+public struct StaticCredential: OutboundCredential, CustomStringConvertible {
+    private let value: String
+    public let description: String
+
+    /// `Basic base64(username:password)` (RFC 7617).
+    public static func basic(username: String, password: String) -> StaticCredential {
+        StaticCredential(value: "Basic " + Base64.encodeToString(bytes: Array("\(username):\(password)".utf8)), description: "Basic \(username)")
+    }
+
+    /// `Bearer <token>` (RFC 6750).
+    public static func bearer(_ token: String) -> StaticCredential {
+        StaticCredential(value: "Bearer " + token, description: "a bearer token")
+    }
+
+    private init(value: String, description: String) {
+        self.value = value
+        self.description = description
+    }
+
+    public func authorization() async throws(ClientAuthError) -> String {
+        self.value
+    }
+}

@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PortcullisMetrics
+import Testing
+
+/// `upstreamClient.auth` end to end: the gateway replaces the client's `Authorization` with its
+/// own credentials toward the upstream (the echo shows what arrived). OAuth2 tokens come from a
+/// real authorization server (`OAuth2Server`), self-signed JWTs are checked with PyJWT.
+@Suite("Gateway outbound auth")
+struct GatewayOutboundAuthTests {
+    static func config(auth: String) -> String {
+        """
+        [listener]
+        port = 0
+        [metrics]
+        port = 0
+        [[service]]
+        basePath = "/api"
+        upstream = "UPSTREAM"
+          [service.upstreamClient]
+          auth = { \(auth) }
+        """
+    }
+
+    static func clientCredentials(_ tokenURL: String, secret: String = OAuth2Server.gateway.secret) -> String {
+        #"tokenUrl = "\#(tokenURL)", clientId = "\#(OAuth2Server.gateway.id)", clientSecret = "\#(secret)", scopes = ["read", "hello"]"#
+    }
+
+    static let inbound = [("authorization", "Basic " + Array("client:secret".utf8).base64())]
+
+    @Test("Basic and bearer records replace the client's Authorization header")
+    func staticCredentials() async throws {
+        for (auth, expected) in [
+            (#"username = "gw", password = "s3cret""#, "Basic " + Array("gw:s3cret".utf8).base64()),
+            (#"token = "static-token-1""#, "Bearer static-token-1"),
+        ] {
+            try await GatewayHarness.run(Self.config(auth: auth)) { gateway in
+                let response = try await gateway.get("/api/orders", headers: Self.inbound)
+                #expect(response.status == 200)
+                #expect(try response.echoed().header("authorization") == [expected])
+            }
+        }
+    }
+
+    @Test("Client credentials at a cold start: 200 concurrent requests, one token request, an active token upstream")
+    func clientCredentialsColdStart() async throws {
+        try await OAuth2Server.run { server in
+            try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL))) { gateway in
+                let seen = try await withThrowingTaskGroup(of: [String].self) { group in
+                    for _ in 0..<200 {
+                        group.addTask {
+                            let response = try await gateway.get("/api/orders", headers: Self.inbound)
+                            guard response.status == 200 else { return ["status \(response.status)"] }
+                            return try response.echoed().header("authorization")
+                        }
+                    }
+                    return try await group.reduce(into: Set<[String]>()) { $0.insert($1) }
+                }
+                #expect(seen.count == 1)
+                let header = try #require(seen.first?.first)
+                #expect(header.hasPrefix("Bearer "))
+                let introspected = try await server.introspect(String(header.dropFirst(7)))
+                #expect(introspected.active && introspected.clientID == OAuth2Server.gateway.id)
+                #expect(try await server.tokenRequests() == ["client_credentials": 1])
+                let metrics = try await gateway.metrics()
+                #expect(metrics.contains(#"portcullis_token_refreshes_total{service="/api",outcome="success"} 1"#))
+                #expect(metrics.contains(#"portcullis_idp_requests_total{kind="token",outcome="success"} 1"#))
+            }
+        }
+    }
+
+    @Test("A wrong client secret: 502 and the request not sent; later requests back off")
+    func wrongSecret() async throws {
+        try await OAuth2Server.run { server in
+            try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL, secret: "wrong-secret-value"))) { gateway in
+                for _ in 0..<3 {
+                    let response = try await gateway.get("/api/orders", headers: Self.inbound)
+                    #expect(response.status == 502)
+                    #expect(response.body.isEmpty)
+                }
+                // The first failure starts the backoff: the other two did not ask again.
+                #expect(try await server.tokenRequests() == ["client_credentials": 1])
+                let metrics = try await gateway.metrics()
+                #expect(metrics.contains(#"portcullis_token_refreshes_total{service="/api",outcome="failure"} 1"#))
+                #expect(metrics.contains(#"portcullis_idp_requests_total{kind="token",outcome="error"} 1"#))
+                let sent = #"portcullis_upstream_duration_seconds_count{service="/api"}"#
+                #expect(metrics.contains(sent + " 0") || !metrics.contains(sent), "a request reached the upstream")
+            }
+        }
+    }
+
+    @Test("Authorization server down: 502; back on the same port: 200 without restarting the gateway")
+    func outageAndRecovery() async throws {
+        let first = try await OAuth2Server.start()
+        let port = first.port
+        let tokenURL = first.tokenURL
+        await first.stop()
+        try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(tokenURL))) { gateway in
+            #expect(try await gateway.get("/api/orders", headers: Self.inbound).status == 502)
+            try await withTestServer({ try await OAuth2Server.start(port: port) }) { server in
+                // The next attempt waits out the 1 s backoff: bounded polling for that moment.
+                var status = 0
+                for _ in 0..<60 where status != 200 {
+                    status = try await gateway.get("/api/orders", headers: Self.inbound).status
+                    if status != 200 { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(status == 200)
+                #expect(try await server.tokenRequests() == ["client_credentials": 1])
+            }
+        }
+    }
+
+    @Test("Self-signed JWT, RS256 from an encrypted PEM key and from a PKCS#12 keystore: PyJWT verifies it with every configured claim")
+    func selfSignedJWT() async throws {
+        let fixture = try await JWTFixture.make()
+        let store = fixture.path("rsa-signing.p12")
+        let exported = try await ExternalTool.runAsync(
+            "openssl",
+            ["pkcs12", "-export", "-in", fixture.path("rsa.crt"), "-inkey", fixture.path("rsa.key"), "-out", store, "-passout", "pass:storepass"]
+        )
+        try #require(exported.status == 0, "\(exported.stderr)")
+        let claims = #"username = "gateway", issuer = "portcullis", audience = ["orders", "billing"], jwtId = "jti-1", keyId = "gw-key", customClaims = { scope = "read write" }, expTime = 600"#
+        for signature in [
+            #"signatureConfig = { algorithm = "RS256", config = { keyFile = "\#(fixture.path("rsa-encrypted.key"))", keyPassword = "keypass" } }"#,
+            #"signatureConfig = { config = { keyStore = { path = "\#(store)", password = "storepass" }, keyAlias = "1", keyPassword = "storepass" } }"#,
+        ] {
+            try await GatewayHarness.run(Self.config(auth: claims + ", " + signature)) { gateway in
+                let first = try await gateway.get("/api/orders", headers: Self.inbound)
+                #expect(first.status == 200)
+                let header = try #require(try first.echoed().header("authorization").first)
+                #expect(header.hasPrefix("Bearer "))
+                let token = String(header.dropFirst(7))
+                let verified = try await fixture.verify(token, key: "rsa", alg: "RS256", audience: "orders")
+                #expect(verified.error == nil, "\(verified.error ?? "")")
+                #expect(verified.header["kid"] as? String == "gw-key")
+                #expect(verified.claims["iss"] as? String == "portcullis" && verified.claims["sub"] as? String == "gateway")
+                #expect(verified.claims["aud"] as? [String] == ["orders", "billing"] && verified.claims["jti"] as? String == "jti-1")
+                #expect(verified.claims["scope"] as? String == "read write")
+                let issuedAt = try #require(verified.claims["iat"] as? Int)
+                #expect(verified.claims["exp"] as? Int == issuedAt + 600 && verified.claims["nbf"] as? Int == issuedAt)
+                // Signed once, reused until shortly before expiry.
+                #expect(try await gateway.get("/api/orders", headers: Self.inbound).echoed().header("authorization") == [header])
+            }
+        }
+    }
+
+    @Test("algorithm NONE: an unsecured JWT, header.payload with alg none")
+    func unsecuredJWT() async throws {
+        try await GatewayHarness.run(Self.config(auth: #"issuer = "portcullis", signatureConfig = { algorithm = "NONE" }"#)) { gateway in
+            let header = try #require(try await gateway.get("/api/orders").echoed().header("authorization").first)
+            let parts = header.dropFirst(7).split(separator: ".", omittingEmptySubsequences: false)
+            #expect(parts.count == 2)
+            let decoded = try #require(Data(base64Encoded: String(parts[0]) + "=="))
+            #expect(String(decoding: decoded, as: UTF8.self) == #"{"alg":"none","typ":"JWT"}"#)
+        }
+    }
+
+    @Test("A wrong key password stops check with the file, line and key; the password is not printed")
+    func badKeyPassword() async throws {
+        let fixture = try await JWTFixture.make()
+        let file = fixture.path("outbound.toml")
+        let toml = Self.config(auth: #"issuer = "portcullis", signatureConfig = { config = { keyFile = "rsa-encrypted.key", keyPassword = "not-the-password" } }"#)
+            .replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:8080")
+        try toml.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await ExternalTool.runAsync(CommandRunner.executable.path, ["check", "--config", file])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "\(file):9: service[0].upstreamClient.auth.signatureConfig.config.keyFile: \(fixture.path("rsa-encrypted.key")): cannot be decrypted (wrong keyPassword?)"
+            ),
+            "\(result.stderr)"
+        )
+        #expect(!result.stderr.contains("not-the-password"))
+    }
+}
