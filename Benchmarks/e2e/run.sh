@@ -17,6 +17,7 @@
 #   Introspection + answer  /introspecthello   vs  nginx return 200                (warm cache)
 #   LDAP + proxy            /ldap/             vs  nginx proxy_pass without auth   (warm cache)
 #   LDAP + answer here      /ldaphello         vs  nginx return 200                (warm cache)
+#   OAuth2 upstream auth    /tokenup/          vs  nginx proxy_pass without auth   (client-credentials token, cached)
 # The gateway's Basic user is bcrypt cost 10: with its credential cache only the first request pays.
 # The JWT is minted by `portcullis token` with a key made here; after the first request every one is
 # a verification-cache hit. The introspection rows ask a real authorization server (django-oauth-toolkit,
@@ -164,6 +165,15 @@ upstream = "http://127.0.0.1:$BACKEND"
   scopes = ["hello"]
   ldapUserStoreConfig = { $ldap_record }
 [[service]]
+name = "tokenup"
+basePath = "/tokenup"
+upstream = "http://127.0.0.1:$BACKEND"
+  [service.upstreamClient.auth]
+  tokenUrl = "http://127.0.0.1:$IDP/o/token/"
+  clientId = "gateway"
+  clientSecret = "gateway-secret"
+  scopes = ["hello"]
+[[service]]
 name = "ldaphello"
 basePath = "/ldaphello"
   [[service.auth]]
@@ -198,6 +208,7 @@ row "JWT + answer vs return 200" 200 "http://127.0.0.1:$GATEWAY/jwthello/" "http
 row "Introspect + proxy vs none" 200 "http://127.0.0.1:$GATEWAY/introspect/" "http://127.0.0.1:$NGX_PROXY/" "$introspected"
 row "Introspect + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/introspecthello/" "http://127.0.0.1:$NGX_RETURN/" "$introspected"
 row "LDAP + proxy vs none" 200 "http://127.0.0.1:$GATEWAY/ldap/" "http://127.0.0.1:$NGX_PROXY/" "$auth"
+row "OAuth2 upstream auth vs none" 200 "http://127.0.0.1:$GATEWAY/tokenup/" "http://127.0.0.1:$NGX_PROXY/"
 row "LDAP + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/ldaphello/" "http://127.0.0.1:$NGX_RETURN/" "$auth"
 
 # The targets of the foundation issue, each a ratio of two runs made just now, one after the other.
