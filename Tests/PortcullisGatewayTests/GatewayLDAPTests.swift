@@ -126,11 +126,7 @@ struct GatewayLDAPTests {
 
     @Test("ldaps:// with the directory's CA → 200; with another CA → 503 and nothing sent in clear")
     func ldaps() async throws {
-        let pki = try TestPKI()
-        let authority = try pki.authority("ldap-ca")
-        _ = try pki.authority("other-ca")
-        try pki.server("slapd", issuer: authority)
-        let tls = SlapdServer.TLSFiles(certificate: pki.path("slapd.crt"), key: pki.path("slapd.key"))
+        let (pki, tls) = try SlapdServer.tlsPKI()
         try await SlapdServer.run(tls: tls) { directory in
             let url = try #require(directory.tlsURL)
             let trusted = Self.config(url: url, scopes: #"["staff"]"#, record: #"secureClientSocket = { cert = "\#(pki.path("ldap-ca.crt"))" }"#)

@@ -62,11 +62,7 @@ struct LDAPConnectionTests {
 
     @Test("ldaps:// trusts only the CA file given; another CA is unavailable, saying a certificate may be why; verification off accepts any")
     func ldaps() async throws {
-        let pki = try TestPKI()
-        let authority = try pki.authority("ldap-ca")
-        _ = try pki.authority("other-ca")
-        try pki.server("slapd", issuer: authority)
-        let tls = SlapdServer.TLSFiles(certificate: pki.path("slapd.crt"), key: pki.path("slapd.key"))
+        let (pki, tls) = try SlapdServer.tlsPKI()
         try await SlapdServer.run(tls: tls) { directory in
             let url = try #require(directory.tlsURL)
             let bind: @Sendable (LDAPConnection) throws(LDAPError) -> String = { connection throws(LDAPError) in

@@ -43,19 +43,25 @@ extension ConfigValidator {
                 return nil
             }
             self.checkKeys(fields, at: path, allowed: ["username", "password"])
-            let username = self.string(fields, "username", at: path, required: true)
-            let password = self.string(fields, "password", at: path, required: true)
-            guard let username, let password else { return nil }
-            guard !username.isEmpty, !password.isEmpty else {
-                self.error(path.appending(username.isEmpty ? "username" : "password"), "must not be empty")
-                return nil
-            }
+            guard let (username, password) = self.usernameAndPassword(fields, at: path) else { return nil }
             guard !username.contains(":") else {
                 self.error(path.appending("username"), "must not contain ':' (RFC 7617 §2)")
                 return nil
             }
             return .basic(username: username, password: password)
         }
+    }
+
+    /// `username` and `password`, both required and not empty.
+    mutating func usernameAndPassword(_ fields: Fields, at path: ConfigPath) -> (String, String)? {
+        let username = self.string(fields, "username", at: path, required: true)
+        let password = self.string(fields, "password", at: path, required: true)
+        guard let username, let password else { return nil }
+        guard !username.isEmpty, !password.isEmpty else {
+            self.error(path.appending(username.isEmpty ? "username" : "password"), "must not be empty")
+            return nil
+        }
+        return (username, password)
     }
 
     static func isBearerToken(_ token: String) -> Bool {
@@ -84,13 +90,7 @@ extension ConfigValidator {
             urlKey = "tokenUrl"
             allowed.formUnion(["tokenUrl", "username", "password", "refreshConfig"])
             self.checkKeys(fields, at: path, allowed: allowed)
-            let username = self.string(fields, "username", at: path, required: true)
-            let password = self.string(fields, "password", at: path, required: true)
-            guard let username, let password else { return nil }
-            guard !username.isEmpty, !password.isEmpty else {
-                self.error(path.appending(username.isEmpty ? "username" : "password"), "must not be empty")
-                return nil
-            }
+            guard let (username, password) = self.usernameAndPassword(fields, at: path) else { return nil }
             grant = .password(username: username, password: password)
         } else {
             urlKey = "tokenUrl"
@@ -154,17 +154,7 @@ extension ConfigValidator {
         if let scopes = self.scopes(fields, at: path, allowEmpty: true) {
             endpoint.scopes = scopes
         }
-        if let table = self.table(fields, "optionalParams", at: path) {
-            let paramsPath = path.appending("optionalParams")
-            for name in table.keys.sorted() {
-                guard let value = self.string(table, name, at: paramsPath) else { continue }
-                if Self.reservedTokenParameters.contains(name) || name.isEmpty {
-                    self.error(paramsPath.appending(name), "is set by the gateway itself")
-                    continue
-                }
-                endpoint.optionalParams[name] = value
-            }
-        }
+        endpoint.optionalParams = self.optionalParams(fields, at: path, reserved: Self.reservedTokenParameters, hint: "")
         if let bearer = self.string(fields, "credentialBearer", at: path) {
             if let parsed = OAuth2TokenEndpointConfig.CredentialBearer(rawValue: bearer) {
                 endpoint.credentialBearer = parsed
@@ -179,6 +169,23 @@ extension ConfigValidator {
             self.warning(path.appending(urlKey), "sends client credentials and receives tokens over plain HTTP; anyone on the network path can read them")
         }
         return endpoint
+    }
+
+    /// `optionalParams = { name = "value" }`: form parameters sent with every call, except those in
+    /// `reserved`, which the gateway sets itself (`hint` says what to use instead).
+    mutating func optionalParams(_ fields: Fields, at path: ConfigPath, reserved: Set<String>, hint: String) -> [String: String] {
+        guard let table = self.table(fields, "optionalParams", at: path) else { return [:] }
+        let paramsPath = path.appending("optionalParams")
+        var params: [String: String] = [:]
+        for name in table.keys.sorted() {
+            guard let value = self.string(table, name, at: paramsPath) else { continue }
+            if reserved.contains(name) || name.isEmpty {
+                self.error(paramsPath.appending(name), "is set by the gateway itself\(hint)")
+                continue
+            }
+            params[name] = value
+        }
+        return params
     }
 
     /// Form parameters the token request sets itself.

@@ -19,17 +19,12 @@ extension ConfigValidator {
         if let scopeKey = self.scopeKey(fields, at: path) {
             config.scopeKey = scopeKey
         }
-        if let table = self.table(fields, "optionalParams", at: path) {
-            let paramsPath = path.appending("optionalParams")
-            for name in table.keys.sorted() {
-                guard let value = self.string(table, name, at: paramsPath) else { continue }
-                if Self.reservedIntrospectionParameters.contains(name) || name.isEmpty {
-                    self.error(paramsPath.appending(name), "is set by the gateway itself (token, token_type_hint: use tokenTypeHint)")
-                    continue
-                }
-                config.optionalParams[name] = value
-            }
-        }
+        config.optionalParams = self.optionalParams(
+            fields,
+            at: path,
+            reserved: Self.reservedIntrospectionParameters,
+            hint: " (token, token_type_hint: use tokenTypeHint)"
+        )
         self.notBoth(fields, "defaultTokenExpTime", "defaultTokenExpTimeInSeconds", reportingAt: "defaultTokenExpTime", at: path)
         for key in ["defaultTokenExpTimeInSeconds", "defaultTokenExpTime"] {
             guard let seconds = self.seconds(fields, key, at: path) else { continue }
@@ -88,13 +83,6 @@ extension ConfigValidator {
             return nil
         }
         self.checkKeys(fields, at: path, allowed: ["username", "password"])
-        let username = self.string(fields, "username", at: path, required: true)
-        let password = self.string(fields, "password", at: path, required: true)
-        guard let username, let password else { return nil }
-        guard !username.isEmpty, !password.isEmpty else {
-            self.error(path.appending(username.isEmpty ? "username" : "password"), "must not be empty")
-            return nil
-        }
-        return .basic(username: username, password: password)
+        return self.usernameAndPassword(fields, at: path).map { .basic(username: $0.0, password: $0.1) }
     }
 }

@@ -26,6 +26,16 @@ final class SlapdServer: TestServer, @unchecked Sendable {
         var key: String
     }
 
+    /// A PKI for an LDAPS directory: `ldap-ca.crt` issued the server certificate, `other-ca.crt`
+    /// did not.
+    static func tlsPKI() throws -> (pki: TestPKI, tls: TLSFiles) {
+        let pki = try TestPKI()
+        let authority = try pki.authority("ldap-ca")
+        _ = try pki.authority("other-ca")
+        try pki.server("slapd", issuer: authority)
+        return (pki, TLSFiles(certificate: pki.path("slapd.crt"), key: pki.path("slapd.key")))
+    }
+
     let folder: String
     let port: Int
     /// The `ldaps://` port, when started with TLS.
