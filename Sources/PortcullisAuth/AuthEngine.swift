@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import PortcullisClientAuth
 import PortcullisConfig
 import PortcullisMetrics
 import PortcullisTLS
@@ -48,6 +49,8 @@ public struct AuthEngine: Sendable {
         var ldap: [(config: LDAPUserStoreConfig, store: LDAPUserStore)] = []
         var sources: [JWKSKeySource] = []
         var clients: [IdentityProviderClientKey: HTTPClient] = [:]
+        /// Token endpoint clients of identity providers whose `clientConfig.auth` is an OAuth2 grant.
+        var tokenClients: [HTTPClient] = []
         var tlsConfigurations: [ClientSecureSocketConfig: TLSConfiguration?] = [:]
         /// The TLS settings of an identity-provider client, built once per distinct `secureSocket`;
         /// `usable` is false when its files cannot be used (a diagnostic says why).
@@ -73,12 +76,24 @@ public struct AuthEngine: Sendable {
             case .introspection(let introspectionConfig) where !introspection.contains(where: { $0.config == introspectionConfig }):
                 let (usable, tls) = clientTLS(introspectionConfig.client.secureSocket)
                 guard usable else { continue }
+                var credential: (any OutboundCredential)?
+                if case .oauth2(let grant)? = introspectionConfig.client.auth {
+                    let (tokenUsable, tokenTLS) = clientTLS(grant.endpoint.client.secureSocket)
+                    guard tokenUsable else { continue }
+                    let tokenClient = HTTPClient(
+                        eventLoopGroupProvider: .shared(eventLoopGroup),
+                        configuration: TokenEndpoint.clientConfiguration(grant.endpoint.client, tls: tokenTLS)
+                    )
+                    tokenClients.append(tokenClient)
+                    credential = OAuth2TokenManager(config: grant, client: tokenClient, metrics: metrics, logger: logger)
+                }
                 let endpoint = IntrospectionEndpoint(
                     config: introspectionConfig,
                     tls: tls,
                     eventLoopGroup: eventLoopGroup,
                     metrics: metrics,
-                    logger: logger
+                    logger: logger,
+                    credential: credential
                 )
                 introspection.append((introspectionConfig, IntrospectionAuthenticator(config: introspectionConfig, endpoint: endpoint, metrics: metrics)))
             case .jwt(let validator) where !jwt.contains(where: { $0.config == validator }):
@@ -108,7 +123,7 @@ public struct AuthEngine: Sendable {
             }
         }
         guard material.diagnostics.isEmpty else {
-            for client in clients.values {
+            for client in Array(clients.values) + tokenClients {
                 try? await client.shutdown()
             }
             for (_, authenticator) in introspection {
@@ -127,7 +142,7 @@ public struct AuthEngine: Sendable {
             jwtAuthenticators: jwt,
             introspectionAuthenticators: introspection,
             ldapUserStores: ldap,
-            httpClients: Array(clients.values)
+            httpClients: Array(clients.values) + tokenClients
         )
     }
 

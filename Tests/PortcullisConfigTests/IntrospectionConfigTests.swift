@@ -98,6 +98,22 @@ struct IntrospectionConfigTests {
         #expect(!"\(config.client.auth!)".contains("abc.def"))
     }
 
+    @Test("an OAuth2 grant authenticates the gateway, as Ballerina's clientConfig.auth does")
+    func grantAuth() throws {
+        let (config, warnings) = try self.introspection(
+            #"""
+              url = "https://idp/introspect"
+              clientConfig = { auth = { tokenUrl = "https://idp/token", clientId = "rs", clientSecret = "s3cret", scopes = ["introspection"] } }
+            """#
+        )
+        #expect(config.client.auth == .oauth2(OAuth2GrantConfig(
+            grant: .clientCredentials,
+            endpoint: OAuth2TokenEndpointConfig(url: "https://idp/token", clientID: "rs", clientSecret: "s3cret", scopes: ["introspection"])
+        )))
+        #expect(warnings.isEmpty)
+        #expect(!"\(config.client.auth!)".contains("s3cret"))
+    }
+
     @Test("mistakes are refused with their line and key path")
     func mistakes() {
         #expect(self.diagnostics("  tokenTypeHint = \"access_token\"") == [
@@ -125,8 +141,8 @@ struct IntrospectionConfigTests {
             "introspect.toml:13: service[0].auth[0].oauth2IntrospectionConfig.cacheConfig.capacity: must be between 0 (no cache) and 10000000",
             "introspect.toml:14: service[0].auth[0].oauth2IntrospectionConfig.clientConfig.auth.password: must not be empty",
         ])
-        #expect(self.diagnostics(#"  url = "https://idp/i"\#n  clientConfig = { auth = { tokenUrl = "https://idp/token", clientId = "a", clientSecret = "b" } }"#) == [
-            "introspect.toml:8: service[0].auth[0].oauth2IntrospectionConfig.clientConfig.auth: OAuth2 grant configs are not supported here yet; give { username, password } or { token }"
+        #expect(self.diagnostics(#"  url = "https://idp/i"\#n  clientConfig = { auth = { tokenUrl = "https://idp/token", clientId = "a" } }"#) == [
+            "introspect.toml:8: service[0].auth[0].oauth2IntrospectionConfig.clientConfig.auth.clientSecret: is required with clientId"
         ])
         #expect(self.diagnostics(#"  url = "https://idp/i"\#n  clientConfig = { auth = { username = "gw" } }"#) == [
             "introspect.toml:8: service[0].auth[0].oauth2IntrospectionConfig.clientConfig.auth.password: is required"

@@ -261,6 +261,32 @@ struct GatewayIntrospectionTests {
         }
     }
 
+    @Test("clientConfig.auth as a client credentials grant: the gateway gets one token with the introspection scope and uses it for every call")
+    func grantForIntrospection() async throws {
+        try await OAuth2Server.run { server in
+            let tokens = [
+                try await server.clientCredentialsToken(scope: "read"),
+                try await server.clientCredentialsToken(scope: "read hello"),
+                try await server.passwordToken(username: "bob", password: "bob123", scope: "read"),
+            ]
+            let grant = #"""
+                clientConfig = { auth = { tokenUrl = "\#(server.tokenURL)", clientId = "\#(OAuth2Server.resourceServer.id)", clientSecret = "\#(OAuth2Server.resourceServer.secret)", scopes = ["introspection"] } }
+                """#
+            try await GatewayHarness.run(Self.config(url: server.introspectionURL, clientConfig: grant)) { gateway in
+                for token in tokens {
+                    try await gateway.expect(200, "/api/x", headers: Self.bearer(token))
+                }
+                try await gateway.expect(401, "/api/x", headers: Self.bearer("never-issued-token"))
+                let before = try await server.tokenRequests()
+                // Three tokens the test asked for, and the gateway's one.
+                #expect(before == ["client_credentials": 3, "password": 1])
+                #expect(try await server.introspectionCount() == 4)
+                let metrics = try await gateway.metrics()
+                #expect(metrics.contains(#"portcullis_idp_requests_total{kind="token",outcome="success"} 1"#))
+            }
+        }
+    }
+
     @Test("Client credentials with reserved characters are form-encoded before Basic (RFC 6749 §2.3.1)")
     func reservedCharactersInCredentials() async throws {
         try await OAuth2Server.run { server in

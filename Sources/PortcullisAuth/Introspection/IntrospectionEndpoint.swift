@@ -58,6 +58,8 @@ public actor IntrospectionEndpoint {
     private nonisolated let timeout: TimeAmount
     private nonisolated let scopeKey: String
     private nonisolated let metrics: IdentityProviderMetrics
+    /// The gateway's token for the call, when `clientConfig.auth` is an OAuth2 grant.
+    private nonisolated let credential: (any OutboundCredential)?
     private let logger: Logger
     private let concurrentCalls: Int
     private let queuedCalls: Int
@@ -73,6 +75,8 @@ public actor IntrospectionEndpoint {
     ///   - metrics: where `kind="introspection"` calls are counted.
     ///   - concurrentCalls: calls in flight at once.
     ///   - queuedCalls: calls waiting, beyond which calls are refused.
+    ///   - credential: gives each call its `Authorization` when `clientConfig.auth` is an OAuth2
+    ///     grant (its token is renewed by itself; a `401` makes it drop the token).
     public init(
         config: IntrospectionConfig,
         tls: TLSConfiguration?,
@@ -80,8 +84,10 @@ public actor IntrospectionEndpoint {
         metrics: PortcullisMetrics?,
         logger: Logger,
         concurrentCalls: Int = IntrospectionEndpoint.defaultConcurrentCalls,
-        queuedCalls: Int = IntrospectionEndpoint.defaultQueuedCalls
+        queuedCalls: Int = IntrospectionEndpoint.defaultQueuedCalls,
+        credential: (any OutboundCredential)? = nil
     ) {
+        self.credential = credential
         self.concurrentCalls = max(1, concurrentCalls)
         self.queuedCalls = max(0, queuedCalls)
         var configuration = AuthEngine.clientConfiguration(tls: tls, connectTimeoutSeconds: config.client.connectTimeoutSeconds)
@@ -106,7 +112,8 @@ public actor IntrospectionEndpoint {
             headers.replaceOrAdd(name: "authorization", value: "Basic " + Base64.encodeToString(bytes: Array(credentials.utf8)))
         case .bearer(let token)?:
             headers.replaceOrAdd(name: "authorization", value: "Bearer " + token)
-        case nil:
+        case .oauth2?, nil:
+            // A grant's token is added per call, from `credential`.
             break
         }
         self.headers = headers
@@ -145,6 +152,15 @@ public actor IntrospectionEndpoint {
         request.method = .POST
         request.headers = self.headers
         request.body = .bytes(ByteBuffer(string: self.body(for: token)))
+        var authorization: String?
+        if let credential = self.credential {
+            do throws(ClientAuthError) {
+                authorization = try await credential.authorization()
+            } catch {
+                return .failure(.unreachable("no token for the introspection call: \(error)"))
+            }
+            request.headers.replaceOrAdd(name: "authorization", value: authorization ?? "")
+        }
         let outcome: IdentityProviderMetrics.Outcome
         let result: Result<IntrospectionAnswer, Failure>
         do {
@@ -167,6 +183,10 @@ public actor IntrospectionEndpoint {
                 }
             } else {
                 _ = try? await response.body.collect(upTo: 4096)
+                if response.status == .unauthorized, let credential = self.credential, let authorization {
+                    // The token was revoked or expired early: the next call gets a new one.
+                    await credential.rejected(authorization)
+                }
                 result = .failure(.status(response.status.code))
                 outcome = .error
             }

@@ -62,24 +62,24 @@ extension ConfigValidator {
         return url == nil ? nil : config
     }
 
-    /// `auth = { username, password }` (HTTP Basic) or `auth = { token }` (bearer).
+    /// `auth = { username, password }` (HTTP Basic), `auth = { token }` (bearer), or an OAuth2
+    /// grant config (a token obtained and renewed by the gateway).
     mutating func identityProviderAuth(_ fields: Fields, at path: ConfigPath) -> IdentityProviderClientAuth? {
         if fields["token"] != nil {
             self.checkKeys(fields, at: path, allowed: ["token"])
             guard let token = self.string(fields, "token", at: path) else { return nil }
-            guard !token.isEmpty, token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            guard Self.isBearerToken(token) else {
                 self.error(path.appending("token"), "must be a non-empty token of printable ASCII without spaces")
                 return nil
             }
             return .bearer(token: token)
         }
+        let grantKeys = ["tokenUrl", "refreshUrl", "refreshToken", "clientId", "clientSecret"]
+        if grantKeys.contains(where: { fields[$0] != nil }) {
+            return self.oauth2Grant(fields, at: path).map(IdentityProviderClientAuth.oauth2)
+        }
         guard fields["username"] != nil || fields["password"] != nil else {
-            let grantKeys = ["tokenUrl", "clientId", "clientSecret", "refreshToken"]
-            if grantKeys.contains(where: { fields[$0] != nil }) {
-                self.error(path, "OAuth2 grant configs are not supported here yet; give { username, password } or { token }")
-            } else {
-                self.error(path, "needs { username, password } (HTTP Basic) or { token } (bearer)")
-            }
+            self.error(path, "needs { username, password } (HTTP Basic), { token } (bearer) or an OAuth2 grant config (tokenUrl)")
             return nil
         }
         self.checkKeys(fields, at: path, allowed: ["username", "password"])
