@@ -48,16 +48,7 @@ struct GatewayOutboundAuthTests {
     func clientCredentialsColdStart() async throws {
         try await OAuth2Server.run { server in
             try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL))) { gateway in
-                let seen = try await withThrowingTaskGroup(of: [String].self) { group in
-                    for _ in 0..<200 {
-                        group.addTask {
-                            let response = try await gateway.get("/api/orders", headers: Self.inbound)
-                            guard response.status == 200 else { return ["status \(response.status)"] }
-                            return try response.echoed().header("authorization")
-                        }
-                    }
-                    return try await group.reduce(into: Set<[String]>()) { $0.insert($1) }
-                }
+                let seen = try await Self.authorizations(gateway, count: 200)
                 #expect(seen.count == 1)
                 let header = try #require(seen.first?.first)
                 #expect(header.hasPrefix("Bearer "))
@@ -68,6 +59,58 @@ struct GatewayOutboundAuthTests {
                 #expect(metrics.contains(#"portcullis_token_refreshes_total{service="/api",outcome="success"} 1"#))
                 #expect(metrics.contains(#"portcullis_idp_requests_total{kind="token",outcome="success"} 1"#))
             }
+        }
+    }
+
+    @Test("Right after the token expires (a moved clock): 200 concurrent requests, one more token request")
+    func clientCredentialsAfterExpiry() async throws {
+        try await OAuth2Server.run { server in
+            let clock = OAuth2TokenManagerTests.ManualClock()
+            try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL)), tokenClock: clock.now) { gateway in
+                let first = try await Self.authorizations(gateway, count: 200)
+                #expect(first.count == 1)
+                // django-oauth-toolkit's tokens live an hour.
+                clock.advance(by: 3601)
+                let second = try await Self.authorizations(gateway, count: 200)
+                #expect(second.count == 1 && second != first)
+                #expect(try await server.tokenRequests() == ["client_credentials": 2])
+                let metrics = try await gateway.metrics()
+                #expect(metrics.contains(#"portcullis_token_refreshes_total{service="/api",outcome="success"} 2"#))
+            }
+        }
+    }
+
+    @Test("An upstream 401 for a token revoked early: the token is dropped, a new one fetched and the request sent again, once")
+    func upstreamRejectsToken() async throws {
+        try await OAuth2Server.run { server in
+            try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL))) { gateway in
+                let response = try await gateway.get("/api/revoked/orders")
+                #expect(response.status == 200)
+                let carried = try #require(try response.echoed().header("authorization").first)
+                #expect(try await server.tokenRequests() == ["client_credentials": 2])
+                #expect(try await server.introspect(String(carried.dropFirst(7))).active)
+                #expect(try await gateway.get("/api/revoked/orders").status == 200)
+            }
+            // A request with a body is streamed, so it is not sent twice: the 401 reaches the client.
+            try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL))) { gateway in
+                let posted = try await gateway.get("/api/revoked/orders", method: .POST, body: Array("{}".utf8))
+                #expect(posted.status == 401)
+                #expect(try await server.tokenRequests() == ["client_credentials": 3])
+            }
+        }
+    }
+
+    /// The distinct `Authorization` values the upstream saw for `count` concurrent requests.
+    static func authorizations(_ gateway: GatewayHarness.Context, count: Int) async throws -> Set<[String]> {
+        try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    let response = try await gateway.get("/api/orders", headers: Self.inbound)
+                    guard response.status == 200 else { return ["status \(response.status)"] }
+                    return try response.echoed().header("authorization")
+                }
+            }
+            return try await group.reduce(into: Set<[String]>()) { $0.insert($1) }
         }
     }
 

@@ -17,13 +17,15 @@ public enum OutboundCredentials {
     ///   - metrics: `kind="token"` series.
     ///   - onRenewal: told the outcome of each token request.
     ///   - logger: for failed token requests.
+    ///   - now: the monotonic clock token lifetimes are measured on.
     package static func make(
         _ config: ClientAuthConfig,
         client: @autoclosure () -> HTTPClient,
         material: inout TLSMaterial,
         metrics: PortcullisMetrics?,
         onRenewal: @escaping @Sendable (Bool) -> Void = { _ in },
-        logger: Logger
+        logger: Logger,
+        now: @escaping @Sendable () -> Double = TokenCache.monotonicSeconds
     ) async -> (any OutboundCredential)? {
         switch config {
         case .basic(let username, let password):
@@ -31,7 +33,7 @@ public enum OutboundCredentials {
         case .bearer(let token):
             return StaticCredential.bearer(token)
         case .oauth2(let grant):
-            return OAuth2TokenManager(config: grant, client: client(), metrics: metrics, onRenewal: onRenewal, logger: logger)
+            return OAuth2TokenManager(config: grant, client: client(), metrics: metrics, onRenewal: onRenewal, logger: logger, now: now)
         case .selfSignedJWT(let issuerConfig):
             switch await Self.signer(issuerConfig, material: &material) {
             case .unsecured: return SelfSignedJWTCredential(config: issuerConfig, issuer: nil)

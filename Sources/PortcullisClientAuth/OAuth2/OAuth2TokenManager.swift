@@ -64,6 +64,12 @@ public final class OAuth2TokenManager: OutboundCredential, CustomStringConvertib
         self.cache.drop(authorization)
     }
 
+    /// Stores `accessToken` as if a token endpoint had just issued it (benchmarks measure the
+    /// cached path without a server).
+    @_spi(Benchmarks) public func prime(accessToken: String, lifetime: Double) {
+        _ = self.cache.store(accessToken: accessToken, lifetime: lifetime, clockSkew: 0)
+    }
+
     /// Waits for the last background renewal started, if any (for tests).
     package func renewalFinished() async {
         await self.background.withLock { $0 }?.value
@@ -89,6 +95,7 @@ public final class TokenCache: Sendable {
         var current: Current?
         var failure: (error: ClientAuthError, until: Double)?
         var backoff: Double = TokenCache.initialBackoff
+        var lastDrop: Double = -.infinity
     }
 
     static let initialBackoff: Double = 1
@@ -163,9 +170,15 @@ public final class TokenCache: Sendable {
         }
     }
 
+    /// Forgets `header` if it is still the current token: at most once per
+    /// ``initialBackoff``, so an upstream that answers `401` to everything cannot turn each request
+    /// into a token request.
     func drop(_ header: String) {
+        let now = self.now()
         self.state.withLock { state in
-            if state.current?.header == header { state.current = nil }
+            guard state.current?.header == header, now - state.lastDrop >= Self.initialBackoff else { return }
+            state.current = nil
+            state.lastDrop = now
         }
     }
 }

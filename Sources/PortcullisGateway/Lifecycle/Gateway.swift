@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PortcullisAuth
+import PortcullisClientAuth
 import PortcullisConfig
 import PortcullisMetrics
 import ServiceLifecycle
@@ -18,6 +19,8 @@ public struct Gateway: Service {
     public let metrics: PortcullisMetrics
     private let logger: Logger
     private let onListening: @Sendable (ListeningAddresses) async -> Void
+    /// The monotonic clock OAuth2 token lifetimes are measured on (tests move it).
+    package var tokenClock: @Sendable () -> Double = TokenCache.monotonicSeconds
 
     /// - Parameters:
     ///   - config: the validated configuration snapshot to serve.
@@ -70,7 +73,13 @@ public struct Gateway: Service {
         }
         let credentials: UpstreamCredentials
         do {
-            credentials = try await UpstreamCredentials.load(config: self.config, metrics: self.metrics, logger: self.logger, eventLoopGroup: eventLoopGroup)
+            credentials = try await UpstreamCredentials.load(
+                config: self.config,
+                metrics: self.metrics,
+                logger: self.logger,
+                eventLoopGroup: eventLoopGroup,
+                tokenClock: self.tokenClock
+            )
         } catch {
             await engine.shutdown()
             throw error

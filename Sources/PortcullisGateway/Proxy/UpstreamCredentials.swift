@@ -33,7 +33,8 @@ struct UpstreamCredentials: Sendable {
         config: GatewayConfig,
         metrics: PortcullisMetrics?,
         logger: Logger,
-        eventLoopGroup: any EventLoopGroup
+        eventLoopGroup: any EventLoopGroup,
+        tokenClock: @escaping @Sendable () -> Double = TokenCache.monotonicSeconds
     ) async throws(ConfigError) -> UpstreamCredentials {
         var material = TLSMaterial()
         var byService: [String: any OutboundCredential] = [:]
@@ -70,7 +71,8 @@ struct UpstreamCredentials: Sendable {
                 material: &material,
                 metrics: metrics,
                 onRenewal: { success in (success ? counters.0 : counters.1)?.increment() },
-                logger: serviceLogger
+                logger: serviceLogger,
+                now: tokenClock
             )
             if let credential { byService[service.basePath] = credential }
         }

@@ -85,6 +85,7 @@ enum GatewayHarness {
         _ toml: String,
         metrics: PortcullisMetrics = PortcullisMetrics(),
         upstreamTLS: TLSConfiguration? = nil,
+        tokenClock: (@Sendable () -> Double)? = nil,
         _ body: @Sendable (Context) async throws -> Void
     ) async throws {
         let upstream = TestUpstream()
@@ -105,7 +106,8 @@ enum GatewayHarness {
                 file: "test.toml"
             )
             let (listening, listeningSink) = AsyncStream.makeStream(of: ListeningAddresses.self)
-            let gateway = Gateway(config: config, metrics: metrics, logger: Self.quietLogger) { listeningSink.yield($0) }
+            var gateway = Gateway(config: config, metrics: metrics, logger: Self.quietLogger) { listeningSink.yield($0) }
+            if let tokenClock { gateway.tokenClock = tokenClock }
             let gatewayGroup = ServiceGroup(services: [gateway], logger: Self.quietLogger)
             tasks.addTask {
                 // A gateway that fails to start (a port in use, a bad certificate) ends the stream,

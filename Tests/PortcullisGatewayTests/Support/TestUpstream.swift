@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -21,9 +22,25 @@ struct EchoedRequest: Codable, Sendable {
 /// - `/redirect` answers `302` with a `Location`.
 /// - `/hold/...` waits at ``gate`` until the test opens it, then echoes.
 /// - `/bytes/{n}` streams `n` bytes in 64 KiB chunks.
+/// - a path with a `/revoked/` segment treats the first `Authorization` value it sees as revoked:
+///   `401` for it, echoes for any other.
 /// - anything else echoes the request as JSON (``EchoedRequest``), adding hop-by-hop response headers.
 struct TestUpstream {
     let gate = Gate()
+    let revoked = RevokedValue()
+
+    /// The first value offered, taken as revoked.
+    final class RevokedValue: Sendable {
+        private let value = Mutex<String?>(nil)
+
+        /// Whether `value` is the revoked one (the first one ever offered is).
+        func isRevoked(_ value: String) -> Bool {
+            self.value.withLock { revoked in
+                if revoked == nil { revoked = value }
+                return revoked == value
+            }
+        }
+    }
 
     static func checksum(_ bytes: some Sequence<UInt8>, into hash: inout UInt64) {
         for byte in bytes {
@@ -61,8 +78,16 @@ struct TestUpstream {
             await gate.pass()
             return try await Self.echo(request)
         }
+        let revoked = self.revoked
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .head, .patch] {
-            router.on("/**", method: method) { request, _ in try await Self.echo(request) }
+            router.on("/**", method: method) { request, _ in
+                // Not a route of its own: Hummingbird's router does not fall back from a literal
+                // segment to "/**", so "/api/revoked/**" would hide every other "/api/..." path.
+                if request.uri.path.contains("/revoked/"), revoked.isRevoked(request.headers[.authorization] ?? "") {
+                    return Response(status: .unauthorized, headers: [.contentLength: "0"])
+                }
+                return try await Self.echo(request)
+            }
         }
         var logger = Logger(label: "test-upstream")
         logger.logLevel = .critical
