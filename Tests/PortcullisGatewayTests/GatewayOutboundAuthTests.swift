@@ -114,10 +114,12 @@ struct GatewayOutboundAuthTests {
         }
     }
 
-    @Test("A wrong client secret: 502 and the request not sent; later requests back off")
+    @Test("A wrong client secret: 502 and the request not sent; a log line naming the refusal, not the secret; later requests back off")
     func wrongSecret() async throws {
         try await OAuth2Server.run { server in
-            try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL, secret: "wrong-secret-value"))) { gateway in
+            let log = LogCapture()
+            let config = Self.config(auth: Self.clientCredentials(server.tokenURL, secret: "wrong-secret-value"))
+            try await GatewayHarness.run(config, logger: log.logger) { gateway in
                 for _ in 0..<3 {
                     let response = try await gateway.get("/api/orders", headers: Self.inbound)
                     #expect(response.status == 502)
@@ -131,6 +133,11 @@ struct GatewayOutboundAuthTests {
                 let sent = #"portcullis_upstream_duration_seconds_count{service="/api"}"#
                 #expect(metrics.contains(sent + " 0") || !metrics.contains(sent), "a request reached the upstream")
             }
+            let text = log.text
+            #expect(text.contains("token request failed") && text.contains("HTTP 401, invalid_client"), "\(text)")
+            #expect(text.contains("endpoint=\(server.tokenURL)"))
+            #expect(!text.contains("wrong-secret-value"))
+            #expect(!text.contains(Array("gateway:wrong-secret-value".utf8).base64()))
         }
     }
 

@@ -22,13 +22,7 @@ extension ConfigValidator {
         }
         switch kinds.first?.keys.first {
         case "token":
-            self.checkKeys(fields, at: path, allowed: ["token"])
-            guard let token = self.string(fields, "token", at: path) else { return nil }
-            guard Self.isBearerToken(token) else {
-                self.error(path.appending("token"), "must be a non-empty token of printable ASCII without spaces")
-                return nil
-            }
-            return .bearer(token: token)
+            return self.bearerToken(fields, at: path).map { .bearer(token: $0) }
         case "tokenUrl":
             return self.oauth2Grant(fields, at: path).map(ClientAuthConfig.oauth2)
         case "issuer":
@@ -62,6 +56,17 @@ extension ConfigValidator {
             return nil
         }
         return (username, password)
+    }
+
+    /// `{ token }`: a bearer token of printable ASCII without spaces.
+    mutating func bearerToken(_ fields: Fields, at path: ConfigPath) -> String? {
+        self.checkKeys(fields, at: path, allowed: ["token"])
+        guard let token = self.string(fields, "token", at: path) else { return nil }
+        guard Self.isBearerToken(token) else {
+            self.error(path.appending("token"), "must be a non-empty token of printable ASCII without spaces")
+            return nil
+        }
+        return token
     }
 
     static func isBearerToken(_ token: String) -> Bool {

@@ -66,13 +66,7 @@ extension ConfigValidator {
     /// grant config (a token obtained and renewed by the gateway).
     mutating func identityProviderAuth(_ fields: Fields, at path: ConfigPath) -> IdentityProviderClientAuth? {
         if fields["token"] != nil {
-            self.checkKeys(fields, at: path, allowed: ["token"])
-            guard let token = self.string(fields, "token", at: path) else { return nil }
-            guard Self.isBearerToken(token) else {
-                self.error(path.appending("token"), "must be a non-empty token of printable ASCII without spaces")
-                return nil
-            }
-            return .bearer(token: token)
+            return self.bearerToken(fields, at: path).map { .bearer(token: $0) }
         }
         let grantKeys = ["tokenUrl", "refreshUrl", "refreshToken", "clientId", "clientSecret"]
         if grantKeys.contains(where: { fields[$0] != nil }) {

@@ -86,6 +86,7 @@ enum GatewayHarness {
         metrics: PortcullisMetrics = PortcullisMetrics(),
         upstreamTLS: TLSConfiguration? = nil,
         tokenClock: (@Sendable () -> Double)? = nil,
+        logger: Logger = GatewayHarness.quietLogger,
         _ body: @Sendable (Context) async throws -> Void
     ) async throws {
         let upstream = TestUpstream()
@@ -106,7 +107,7 @@ enum GatewayHarness {
                 file: "test.toml"
             )
             let (listening, listeningSink) = AsyncStream.makeStream(of: ListeningAddresses.self)
-            var gateway = Gateway(config: config, metrics: metrics, logger: Self.quietLogger) { listeningSink.yield($0) }
+            var gateway = Gateway(config: config, metrics: metrics, logger: logger) { listeningSink.yield($0) }
             if let tokenClock { gateway.tokenClock = tokenClock }
             let gatewayGroup = ServiceGroup(services: [gateway], logger: Self.quietLogger)
             tasks.addTask {
