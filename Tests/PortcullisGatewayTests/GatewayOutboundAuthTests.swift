@@ -80,7 +80,7 @@ struct GatewayOutboundAuthTests {
         }
     }
 
-    @Test("An upstream 401 for a token revoked early: the token is dropped, a new one fetched and the request sent again, once")
+    @Test("An upstream 401 for a token revoked early: the token is dropped, a new one fetched and the request (no body or a small one) sent again, once")
     func upstreamRejectsToken() async throws {
         try await OAuth2Server.run { server in
             try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL))) { gateway in
@@ -91,11 +91,18 @@ struct GatewayOutboundAuthTests {
                 #expect(try await server.introspect(String(carried.dropFirst(7))).active)
                 #expect(try await gateway.get("/api/revoked/orders").status == 200)
             }
-            // A request with a body is streamed, so it is not sent twice: the 401 reaches the client.
+            // A small body is buffered and sent again with the new token.
             try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL))) { gateway in
-                let posted = try await gateway.get("/api/revoked/orders", method: .POST, body: Array("{}".utf8))
+                let posted = try await gateway.get("/api/revoked/orders", method: .POST, body: Array(#"{"id":1}"#.utf8))
+                #expect(posted.status == 200)
+                #expect(try posted.echoed().bodyLength == 8)
+                #expect(try await server.tokenRequests() == ["client_credentials": 4])
+            }
+            // A large one is streamed, so it is not sent twice: the 401 reaches the client.
+            try await GatewayHarness.run(Self.config(auth: Self.clientCredentials(server.tokenURL))) { gateway in
+                let posted = try await gateway.get("/api/revoked/orders", method: .POST, body: [UInt8](repeating: 0x61, count: 100_000))
                 #expect(posted.status == 401)
-                #expect(try await server.tokenRequests() == ["client_credentials": 3])
+                #expect(try await server.tokenRequests() == ["client_credentials": 5])
             }
         }
     }

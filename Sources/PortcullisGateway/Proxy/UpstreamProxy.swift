@@ -17,6 +17,10 @@ final class UpstreamProxy: Sendable {
     /// gateway's traffic; this matches the concurrency a single upstream usually takes.
     static let connectionsPerHost = 256
 
+    /// The largest request body buffered (instead of streamed) toward an upstream with
+    /// `upstreamClient.auth`, so the request can be repeated after a `401`.
+    static let replayableBodySize = 64 * 1024
+
     /// The client for upstreams without `secureSocket` (HTTPS verified against the system roots).
     let client: HTTPClient
     /// One client per distinct upstream `secureSocket`, each with its own connection pool.
@@ -74,8 +78,9 @@ final class UpstreamProxy: Sendable {
     ///
     /// `target.timeout` bounds the time until the response head arrives (`504` after it). With
     /// `upstreamClient.auth`, the request carries its credentials instead of the client's; when
-    /// the upstream answers `401` to a request without a body, the credential is told, and the
-    /// request is sent once more if that gives a new one (a token revoked before its expiry).
+    /// the upstream answers `401` to a request without a body or with a small one (buffered, at
+    /// most ``replayableBodySize``), the credential is told, and the request is sent once more if
+    /// that gives a new one (a token revoked before its expiry).
     func forward(
         _ request: Request,
         to target: UpstreamTarget,
@@ -90,12 +95,24 @@ final class UpstreamProxy: Sendable {
             downstream: downstream,
             target: target
         )
+        // Whether the request can be sent a second time (after a 401 to the gateway's token).
+        var replayable = true
         if let length = request.headers[.contentLength].flatMap({ Int($0) }) {
-            if length > 0 {
+            if length > 0 && length <= Self.replayableBodySize && target.credential != nil {
+                // Small bodies toward an upstream with managed credentials are buffered, so a
+                // request refused for a revoked token can be sent again with a new one.
+                do {
+                    outbound.body = .bytes(try await request.body.collect(upTo: length))
+                } catch {
+                    throw .unreachable("reading the request body: \(error)")
+                }
+            } else if length > 0 {
                 outbound.body = .stream(request.body, length: .known(Int64(length)))
+                replayable = false
             }
         } else if request.headers[.transferEncoding] != nil {
             outbound.body = .stream(request.body, length: .unknown)
+            replayable = false
         }
         var authorization: String?
         if let credential = target.credential {
@@ -107,7 +124,7 @@ final class UpstreamProxy: Sendable {
             outbound.headers.replaceOrAdd(name: "authorization", value: authorization ?? "")
         }
         var response = try await self.execute(outbound, target: target, logger: logger)
-        if response.status == .unauthorized, outbound.body == nil, let credential = target.credential, let authorization {
+        if response.status == .unauthorized, replayable, let credential = target.credential, let authorization {
             await credential.rejected(authorization)
             if let renewed = try? await credential.authorization(), renewed != authorization {
                 // The first answer is dropped: read (a little of) its body so the connection can be reused.
