@@ -11,8 +11,13 @@ public protocol OutboundCredential: Sendable {
     /// The upstream answered `401` to a request carrying `authorization`: forget it if it is still
     /// the current one, so the next ``authorization()`` obtains a new one. Fixed credentials ignore this.
     func rejected(_ authorization: String) async
+
+    /// Whether ``rejected(_:)`` can lead to different credentials (a new token), so a refused
+    /// request is worth sending again.
+    var renewsOnRejection: Bool { get }
 }
 
 extension OutboundCredential {
     public func rejected(_ authorization: String) async {}
+    public var renewsOnRejection: Bool { false }
 }

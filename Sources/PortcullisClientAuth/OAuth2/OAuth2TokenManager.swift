@@ -64,6 +64,8 @@ public final class OAuth2TokenManager: OutboundCredential, CustomStringConvertib
         self.cache.drop(authorization)
     }
 
+    public var renewsOnRejection: Bool { true }
+
     /// Stores `accessToken` as if a token endpoint had just issued it (benchmarks measure the
     /// cached path without a server).
     @_spi(Benchmarks) public func prime(accessToken: String, lifetime: Double) {

@@ -17,8 +17,8 @@ final class UpstreamProxy: Sendable {
     /// gateway's traffic; this matches the concurrency a single upstream usually takes.
     static let connectionsPerHost = 256
 
-    /// The largest request body buffered (instead of streamed) toward an upstream with
-    /// `upstreamClient.auth`, so the request can be repeated after a `401`.
+    /// The largest request body buffered (instead of streamed) toward an upstream whose
+    /// `upstreamClient.auth` is an OAuth2 grant, so the request can be repeated after a `401`.
     static let replayableBodySize = 64 * 1024
 
     /// The client for upstreams without `secureSocket` (HTTPS verified against the system roots).
@@ -98,9 +98,9 @@ final class UpstreamProxy: Sendable {
         // Whether the request can be sent a second time (after a 401 to the gateway's token).
         var replayable = true
         if let length = request.headers[.contentLength].flatMap({ Int($0) }) {
-            if length > 0 && length <= Self.replayableBodySize && target.credential != nil {
-                // Small bodies toward an upstream with managed credentials are buffered, so a
-                // request refused for a revoked token can be sent again with a new one.
+            if length > 0 && length <= Self.replayableBodySize && target.credential?.renewsOnRejection == true {
+                // Small bodies toward an upstream with managed tokens are buffered, so a request
+                // refused for a revoked token can be sent again with a new one.
                 do {
                     outbound.body = .bytes(try await request.body.collect(upTo: length))
                 } catch {
@@ -124,7 +124,7 @@ final class UpstreamProxy: Sendable {
             outbound.headers.replaceOrAdd(name: "authorization", value: authorization ?? "")
         }
         var response = try await self.execute(outbound, target: target, logger: logger)
-        if response.status == .unauthorized, replayable, let credential = target.credential, let authorization {
+        if response.status == .unauthorized, replayable, let credential = target.credential, credential.renewsOnRejection, let authorization {
             await credential.rejected(authorization)
             if let renewed = try? await credential.authorization(), renewed != authorization {
                 // The first answer is dropped: read (a little of) its body so the connection can be reused.
