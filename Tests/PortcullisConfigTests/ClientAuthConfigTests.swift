@@ -26,14 +26,7 @@ struct ClientAuthConfigTests {
     }
 
     private func diagnostics(_ record: String) -> [String] {
-        do {
-            _ = try self.parse(record)
-            return []
-        } catch let error as ConfigError {
-            return error.diagnostics.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        collectDiagnostics { try self.parse(record) }
     }
 
     @Test("Basic and bearer records")

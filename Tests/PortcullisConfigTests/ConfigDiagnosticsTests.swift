@@ -6,12 +6,7 @@ import Testing
 @Suite("Config diagnostics")
 struct ConfigDiagnosticsTests {
     private func diagnostics(_ source: String) -> [String] {
-        do {
-            _ = try ConfigLoader.parse(source, file: "bad.toml")
-            return []
-        } catch {
-            return error.diagnostics.map(\.description)
-        }
+        collectDiagnostics { try ConfigLoader.parse(source, file: "bad.toml") }
     }
 
     private static let service = """

@@ -30,14 +30,7 @@ struct IntrospectionConfigTests {
     }
 
     private func diagnostics(_ record: String) -> [String] {
-        do {
-            _ = try self.parse(record)
-            return []
-        } catch let error as ConfigError {
-            return error.diagnostics.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        collectDiagnostics { try self.parse(record) }
     }
 
     @Test("every field of the contract's example is read")

@@ -20,14 +20,7 @@ struct JWTConfigTests {
     }
 
     private func diagnostics(_ auth: String) -> [String] {
-        do {
-            _ = try self.parse(auth)
-            return []
-        } catch let error as ConfigError {
-            return error.diagnostics.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        collectDiagnostics { try self.parse(auth) }
     }
 
     @Test("every field is read, with clockSkew, a string audience and a JWKS with its client settings")

@@ -31,14 +31,7 @@ struct LDAPConfigTests {
     }
 
     private func diagnostics(_ record: String, scopes: String = #"["admin"]"#) -> [String] {
-        do {
-            _ = try self.parse(record, scopes: scopes)
-            return []
-        } catch let error as ConfigError {
-            return error.diagnostics.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        collectDiagnostics { try self.parse(record, scopes: scopes) }
     }
 
     static let required = #"""

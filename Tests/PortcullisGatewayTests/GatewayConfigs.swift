@@ -1,5 +1,21 @@
 /// Configurations shared by the live gateway tests. `UPSTREAM` is replaced by the test upstream.
 enum GatewayConfigs {
+    /// A gateway on free ports with metrics and one service at `/api` that forwards identity to
+    /// the upstream; `body` is the rest of the service (its auth entries, its upstreamClient).
+    static func apiService(_ body: String) -> String {
+        """
+        [listener]
+        port = 0
+        [metrics]
+        port = 0
+        [[service]]
+        basePath = "/api"
+        upstream = "UPSTREAM"
+        forwardIdentity = true
+        \(body)
+        """
+    }
+
     /// alice (write, update), bob (read), eve (no scopes); passwords are the user name + "123".
     static let users = """
         [[ballerina.auth.users]]

@@ -18,15 +18,8 @@ struct GatewayIntrospectionTests {
         let client =
             clientConfig
             ?? #"clientConfig = { auth = { username = "\#(OAuth2Server.resourceServer.id)", password = "\#(OAuth2Server.resourceServer.secret)" } }"#
-        return """
-            [listener]
-            port = 0
-            [metrics]
-            port = 0
-            [[service]]
-            basePath = "/api"
-            upstream = "UPSTREAM"
-            forwardIdentity = true
+        return GatewayConfigs.apiService(
+            """
               [[service.auth]]
               scopes = \(scopes)
               [service.auth.oauth2IntrospectionConfig]
@@ -35,6 +28,7 @@ struct GatewayIntrospectionTests {
               \(client)
               \(record)
             """
+        )
     }
 
     static func bearer(_ token: String) -> [(String, String)] {

@@ -15,24 +15,18 @@ import X509
 @Suite("Gateway JWT")
 struct GatewayJWTTests {
     static func config(signature: String, validator: String = "", scopes: String = #"["read"]"#) -> String {
-        """
-        [listener]
-        port = 0
-        [metrics]
-        port = 0
-        [[service]]
-        basePath = "/api"
-        upstream = "UPSTREAM"
-        forwardIdentity = true
-          [[service.auth]]
-          scopes = \(scopes)
-          [service.auth.jwtValidatorConfig]
-          issuer = "test-issuer"
-          audience = "portcullis"
-          \(validator)
-          [service.auth.jwtValidatorConfig.signatureConfig]
-          \(signature)
-        """
+        GatewayConfigs.apiService(
+            """
+              [[service.auth]]
+              scopes = \(scopes)
+              [service.auth.jwtValidatorConfig]
+              issuer = "test-issuer"
+              audience = "portcullis"
+              \(validator)
+              [service.auth.jwtValidatorConfig.signatureConfig]
+              \(signature)
+            """
+        )
     }
 
     static func bearer(_ token: String) -> [(String, String)] {

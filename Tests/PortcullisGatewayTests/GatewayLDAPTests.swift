@@ -14,28 +14,22 @@ struct GatewayLDAPTests {
     static let groups = "ou=groups," + SlapdServer.base
 
     static func config(url: String, scopes: String = #"["admin"]"#, record: String = "") -> String {
-        """
-        [listener]
-        port = 0
-        [metrics]
-        port = 0
-        [[service]]
-        basePath = "/api"
-        upstream = "UPSTREAM"
-        forwardIdentity = true
-          [[service.auth]]
-          scopes = \(scopes)
-          [service.auth.ldapUserStoreConfig]
-          domainName = "example.com"
-          connectionUrl = "\(url)"
-          connectionName = "\(SlapdServer.serviceDN)"
-          connectionPassword = "\(SlapdServer.servicePassword)"
-          userSearchBase = "\(Self.people)"
-          userNameSearchFilter = "(&(objectClass=inetOrgPerson)(uid=?))"
-          groupSearchBase = ["\(Self.groups)"]
-          readTimeoutInMillis = 5000
-          \(record)
-        """
+        GatewayConfigs.apiService(
+            """
+              [[service.auth]]
+              scopes = \(scopes)
+              [service.auth.ldapUserStoreConfig]
+              domainName = "example.com"
+              connectionUrl = "\(url)"
+              connectionName = "\(SlapdServer.serviceDN)"
+              connectionPassword = "\(SlapdServer.servicePassword)"
+              userSearchBase = "\(Self.people)"
+              userNameSearchFilter = "(&(objectClass=inetOrgPerson)(uid=?))"
+              groupSearchBase = ["\(Self.groups)"]
+              readTimeoutInMillis = 5000
+              \(record)
+            """
+        )
     }
 
     static func basic(_ username: String, _ password: String) -> [(String, String)] {

@@ -11,17 +11,12 @@ import Testing
 @Suite("Gateway outbound auth")
 struct GatewayOutboundAuthTests {
     static func config(auth: String) -> String {
-        """
-        [listener]
-        port = 0
-        [metrics]
-        port = 0
-        [[service]]
-        basePath = "/api"
-        upstream = "UPSTREAM"
-          [service.upstreamClient]
-          auth = { \(auth) }
-        """
+        GatewayConfigs.apiService(
+            """
+              [service.upstreamClient]
+              auth = { \(auth) }
+            """
+        )
     }
 
     static func clientCredentials(_ tokenURL: String, secret: String = OAuth2Server.gateway.secret) -> String {
@@ -225,7 +220,7 @@ struct GatewayOutboundAuthTests {
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
-                "\(file):9: service[0].upstreamClient.auth.signatureConfig.config.keyFile: \(fixture.path("rsa-encrypted.key")): cannot be decrypted (wrong keyPassword?)"
+                "\(file):10: service[0].upstreamClient.auth.signatureConfig.config.keyFile: \(fixture.path("rsa-encrypted.key")): cannot be decrypted (wrong keyPassword?)"
             ),
             "\(result.stderr)"
         )
