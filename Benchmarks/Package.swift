@@ -16,10 +16,17 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // What every suite shares (how it measures).
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Support"
+        ),
         .executableTarget(
             name: "AuthHotPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PortcullisAuth", package: "portcullis"),
                 .product(name: "PortcullisConfig", package: "portcullis"),
@@ -35,6 +42,7 @@ let package = Package(
             name: "JWTHotPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -51,6 +59,7 @@ let package = Package(
             name: "IntrospectionHotPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
                 .product(name: "PortcullisAuth", package: "portcullis"),
                 .product(name: "PortcullisConfig", package: "portcullis"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,6 +74,7 @@ let package = Package(
             name: "LDAPHotPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
                 .product(name: "PortcullisAuth", package: "portcullis"),
             ],
             path: "Benchmarks/LDAPHotPath",
@@ -76,6 +86,7 @@ let package = Package(
             name: "ClientAuthHotPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
                 .product(name: "PortcullisClientAuth", package: "portcullis"),
                 .product(name: "PortcullisConfig", package: "portcullis"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import Crypto
 import PortcullisAuth
 import PortcullisConfig
@@ -8,13 +9,7 @@ import PortcullisMetrics
 /// The per-request work of the gateway's hot path, without sockets: routing, the 401 and 403
 /// short-circuits, a Basic cache hit, and a bcrypt miss. Thresholds gate allocation counts.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        warmupIterations: 10,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000
-    )
+    Benchmark.defaultConfiguration = .portcullis()
 
     let config = Fixtures.config
     let metrics = PortcullisMetrics()

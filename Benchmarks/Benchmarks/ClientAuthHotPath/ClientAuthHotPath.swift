@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import NIOHTTP1
 @_spi(Benchmarks) import PortcullisClientAuth
@@ -11,13 +12,7 @@ import PortcullisConfig
 /// the request's headers, as the proxy does. Fetching a token is one HTTP exchange and is measured
 /// end to end (`Benchmarks/e2e/run.sh`, the OAuth2 upstream auth row).
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        warmupIterations: 10,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000
-    )
+    Benchmark.defaultConfiguration = .portcullis()
 
     let credentials: [(String, @Sendable () async throws -> any OutboundCredential)] = [
         ("ClientAuth.basic", { StaticCredential.basic(username: "gateway", password: "gateway-secret") }),

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import Logging
 import NIOPosix
@@ -10,13 +11,7 @@ import PortcullisConfig
 /// starts with. The caches are primed as the authorization server's answers would fill them; what
 /// a miss costs (one HTTP exchange with the server) is measured end to end by `Benchmarks/e2e/run.sh`.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        warmupIterations: 10,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000
-    )
+    Benchmark.defaultConfiguration = .portcullis()
 
     // An opaque token as django-oauth-toolkit issues them (30 characters), and one as long as a JWT.
     let token = "0zSx5QO1id3lgJ5fHzpQB9Ewg6aIWa"

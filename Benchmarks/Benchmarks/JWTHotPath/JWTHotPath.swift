@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import Crypto
 import CryptoExtras
 import Foundation
@@ -13,13 +14,7 @@ import X509
 /// figure `Benchmarks/jwt-vs-openssl.sh` puts beside `openssl speed`), a cache hit, the 401
 /// short-circuits, key lookup by `kid` and claim parsing against Foundation's JSON parser.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        warmupIterations: 10,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000
-    )
+    Benchmark.defaultConfiguration = .portcullis()
 
     for algorithm in [JWTAlgorithmName.rs256, .ps256, .es256, .es384, .edDSA, .hs256] {
         Benchmark("JWT.verify.\(algorithm.rawValue)", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in

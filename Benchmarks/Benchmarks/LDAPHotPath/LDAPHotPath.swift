@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import PortcullisAuth
 
@@ -12,13 +13,7 @@ import Glibc
 /// pooled connection) against a cached one (a keyed hash and one shard lock), both through the
 /// policy as a request would go.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        warmupIterations: 10,
-        scalingFactor: .one,
-        maxDuration: .seconds(3),
-        maxIterations: 2_000
-    )
+    Benchmark.defaultConfiguration = .portcullis(scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 2_000)
     let alice = "Basic " + Data("alice:alice123".utf8).base64EncodedString()
 
     Benchmark("Auth.ldap.cold", closure: { benchmark in
