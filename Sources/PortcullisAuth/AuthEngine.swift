@@ -62,6 +62,20 @@ public struct AuthEngine: Sendable {
             guard let built = tlsConfigurations[secureSocket] ?? nil else { return (false, nil) }
             return (true, built)
         }
+        /// The token manager of an identity provider whose `clientConfig.auth` is an OAuth2 grant,
+        /// with a token-endpoint client of its own (`nil` for other auth); `usable` is false when
+        /// the token endpoint's TLS files cannot be used (a diagnostic says why).
+        func grantCredential(_ auth: IdentityProviderClientAuth?) -> (usable: Bool, manager: OAuth2TokenManager?) {
+            guard case .oauth2(let grant)? = auth else { return (true, nil) }
+            let (usable, tls) = clientTLS(grant.endpoint.client.secureSocket)
+            guard usable else { return (false, nil) }
+            let tokenClient = HTTPClient(
+                eventLoopGroupProvider: .shared(eventLoopGroup),
+                configuration: TokenEndpoint.clientConfiguration(grant.endpoint.client, tls: tls)
+            )
+            tokenClients.append(tokenClient)
+            return (true, OAuth2TokenManager(config: grant, client: tokenClient, metrics: metrics, logger: logger))
+        }
         let entries = config.services.flatMap { service in service.auth + service.resources.flatMap { $0.auth ?? [] } }
         for entry in entries {
             switch entry.method {
@@ -76,24 +90,15 @@ public struct AuthEngine: Sendable {
             case .introspection(let introspectionConfig) where !introspection.contains(where: { $0.config == introspectionConfig }):
                 let (usable, tls) = clientTLS(introspectionConfig.client.secureSocket)
                 guard usable else { continue }
-                var credential: (any OutboundCredential)?
-                if case .oauth2(let grant)? = introspectionConfig.client.auth {
-                    let (tokenUsable, tokenTLS) = clientTLS(grant.endpoint.client.secureSocket)
-                    guard tokenUsable else { continue }
-                    let tokenClient = HTTPClient(
-                        eventLoopGroupProvider: .shared(eventLoopGroup),
-                        configuration: TokenEndpoint.clientConfiguration(grant.endpoint.client, tls: tokenTLS)
-                    )
-                    tokenClients.append(tokenClient)
-                    credential = OAuth2TokenManager(config: grant, client: tokenClient, metrics: metrics, logger: logger)
-                }
+                let credential = grantCredential(introspectionConfig.client.auth)
+                guard credential.usable else { continue }
                 let endpoint = IntrospectionEndpoint(
                     config: introspectionConfig,
                     tls: tls,
                     eventLoopGroup: eventLoopGroup,
                     metrics: metrics,
                     logger: logger,
-                    credential: credential
+                    credential: credential.manager
                 )
                 introspection.append((introspectionConfig, IntrospectionAuthenticator(config: introspectionConfig, endpoint: endpoint, metrics: metrics)))
             case .jwt(let validator) where !jwt.contains(where: { $0.config == validator }):
@@ -101,7 +106,8 @@ public struct AuthEngine: Sendable {
                 if case .jwks(let jwks) = validator.signature {
                     let client = jwks.client
                     let (usable, tls) = clientTLS(client.secureSocket)
-                    guard usable else { continue }
+                    let credential = grantCredential(client.auth)
+                    guard usable, credential.usable else { continue }
                     let clientKey = IdentityProviderClientKey(secureSocket: client.secureSocket, connectTimeoutSeconds: client.connectTimeoutSeconds)
                     let httpClient =
                         clients[clientKey]
@@ -110,7 +116,7 @@ public struct AuthEngine: Sendable {
                             configuration: Self.clientConfiguration(tls: tls, connectTimeoutSeconds: client.connectTimeoutSeconds)
                         )
                     clients[clientKey] = httpClient
-                    let source = JWKSKeySource(config: jwks, client: httpClient, metrics: metrics, logger: logger)
+                    let source = JWKSKeySource(config: jwks, client: httpClient, metrics: metrics, logger: logger, credential: credential.manager)
                     sources.append(source)
                     keys = source
                 } else {

@@ -305,4 +305,32 @@ struct GatewayJWTTests {
             }
         }
     }
+
+    @Test("JWKS behind OAuth2: clientConfig.auth as a client credentials grant; the key server checks the gateway's token with the authorization server")
+    func jwksWithGrant() async throws {
+        let fixture = try await JWTFixture.make()
+        let state = JWKSState(body: Array(try Data(contentsOf: URL(fileURLWithPath: fixture.path("jwks.json")))))
+        let token = try await fixture.token(["key": "rsa", "alg": "RS256", "kid": "rsa-1", "claims": JWTFixture.claims()])
+        try await OAuth2Server.run { server in
+            // The key server answers only a bearer token the authorization server says is active.
+            await state.require { header in
+                guard let header, header.hasPrefix("Bearer ") else { return false }
+                return (try? await server.introspect(String(header.dropFirst(7))).active) ?? false
+            }
+            try await TestJWKSServer.run(state) { port in
+                let grant = #", clientConfig = { auth = { tokenUrl = "\#(server.tokenURL)", clientId = "\#(OAuth2Server.gateway.id)", clientSecret = "\#(OAuth2Server.gateway.secret)", scopes = ["read"] } }"#
+                try await GatewayHarness.run(Self.jwksConfig(port: port, clientConfig: grant)) { gateway in
+                    try await gateway.expect(200, "/api/x", headers: Self.bearer(token))
+                    let metrics = try await gateway.metrics()
+                    #expect(metrics.contains(#"portcullis_idp_requests_total{kind="token",outcome="success"} 1"#))
+                    #expect(metrics.contains(#"portcullis_idp_requests_total{kind="jwks",outcome="success"} 1"#))
+                }
+                // Without it the key server refuses the gateway: no keys, so 503.
+                try await GatewayHarness.run(Self.jwksConfig(port: port)) { gateway in
+                    try await gateway.expect(503, "/api/x", headers: Self.bearer(token))
+                }
+            }
+            #expect(try await server.tokenRequests() == ["client_credentials": 1])
+        }
+    }
 }

@@ -58,7 +58,7 @@ public actor IntrospectionEndpoint {
     private nonisolated let timeout: TimeAmount
     private nonisolated let scopeKey: String
     private nonisolated let metrics: IdentityProviderMetrics
-    /// The gateway's token for the call, when `clientConfig.auth` is an OAuth2 grant.
+    /// The gateway's credentials for the call (`clientConfig.auth`).
     private nonisolated let credential: (any OutboundCredential)?
     private let logger: Logger
     private let concurrentCalls: Int
@@ -76,7 +76,9 @@ public actor IntrospectionEndpoint {
     ///   - concurrentCalls: calls in flight at once.
     ///   - queuedCalls: calls waiting, beyond which calls are refused.
     ///   - credential: gives each call its `Authorization` when `clientConfig.auth` is an OAuth2
-    ///     grant (its token is renewed by itself; a `401` makes it drop the token).
+    ///     grant (its token is renewed by itself; a `401` makes it drop the token). Basic
+    ///     credentials (form-encoded first, as OAuth2 client credentials) and bearer tokens are
+    ///     taken from `config`.
     public init(
         config: IntrospectionConfig,
         tls: TLSConfiguration?,
@@ -87,7 +89,8 @@ public actor IntrospectionEndpoint {
         queuedCalls: Int = IntrospectionEndpoint.defaultQueuedCalls,
         credential: (any OutboundCredential)? = nil
     ) {
-        self.credential = credential
+        // Basic and bearer come from the config; a grant's token manager is handed in.
+        self.credential = credential ?? IdentityProviderCredential.fixed(config.client.auth, formEncodedBasic: true)
         self.concurrentCalls = max(1, concurrentCalls)
         self.queuedCalls = max(0, queuedCalls)
         var configuration = AuthEngine.clientConfiguration(tls: tls, connectTimeoutSeconds: config.client.connectTimeoutSeconds)
@@ -103,18 +106,6 @@ public actor IntrospectionEndpoint {
         headers.add(name: "accept", value: "application/json")
         for (name, value) in config.client.customHeaders.sorted(by: { $0.key < $1.key }) {
             headers.add(name: name, value: value)
-        }
-        switch config.client.auth {
-        case .basic(let username, let password)?:
-            // OAuth2 client credentials are form-encoded before they go into Basic (RFC 6749
-            // §2.3.1), and servers decode them: a secret's `+` would otherwise arrive as a space.
-            let credentials = FormURLEncoding.encode(username) + ":" + FormURLEncoding.encode(password)
-            headers.replaceOrAdd(name: "authorization", value: "Basic " + Base64.encodeToString(bytes: Array(credentials.utf8)))
-        case .bearer(let token)?:
-            headers.replaceOrAdd(name: "authorization", value: "Bearer " + token)
-        case .oauth2?, nil:
-            // A grant's token is added per call, from `credential`.
-            break
         }
         self.headers = headers
         var parameters: [(name: String, value: String)] = []

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import PortcullisClientAuth
 import PortcullisConfig
 import PortcullisMetrics
 
@@ -28,7 +29,15 @@ public final class JWKSKeySource: JWTKeySource {
     ///   - config: the endpoint and its cache settings.
     ///   - client: the HTTP client to fetch with (its TLS settings are the `clientConfig`'s).
     ///   - metrics: where `kind="jwks"` calls are counted.
-    public init(config: JWKSConfig, client: HTTPClient, metrics: PortcullisMetrics?, logger: Logger) {
+    ///   - credential: the gateway's token for the fetch when `clientConfig.auth` is an OAuth2
+    ///     grant; Basic (RFC 7617) and bearer credentials are taken from `config`.
+    public init(
+        config: JWKSConfig,
+        client: HTTPClient,
+        metrics: PortcullisMetrics?,
+        logger: Logger,
+        credential: (any OutboundCredential)? = nil
+    ) {
         let snapshot = NIOLockedValueBox(JWTKeySet.empty)
         self.snapshot = snapshot
         self.refreshInterval = .milliseconds(Int64(config.refreshIntervalSeconds * 1000))
@@ -37,6 +46,7 @@ public final class JWKSKeySource: JWTKeySource {
             client: client,
             metrics: IdentityProviderMetrics(kind: "jwks", metrics: metrics),
             logger: logger,
+            credential: credential ?? IdentityProviderCredential.fixed(config.client.auth, formEncodedBasic: false),
             publish: { keys in snapshot.withLockedValue { $0 = keys } }
         )
     }
@@ -76,6 +86,8 @@ public final class JWKSKeySource: JWTKeySource {
 actor JWKSRefresher {
     private let config: JWKSConfig
     private let client: HTTPClient
+    /// The gateway's credentials for the fetch (`clientConfig.auth`).
+    private let credential: (any OutboundCredential)?
     private let metrics: IdentityProviderMetrics
     private let logger: Logger
     private let publish: @Sendable (JWTKeySet) -> Void
@@ -94,8 +106,10 @@ actor JWKSRefresher {
         client: HTTPClient,
         metrics: IdentityProviderMetrics,
         logger: Logger,
+        credential: (any OutboundCredential)?,
         publish: @escaping @Sendable (JWTKeySet) -> Void
     ) {
+        self.credential = credential
         self.config = config
         self.client = client
         self.metrics = metrics
@@ -150,6 +164,15 @@ actor JWKSRefresher {
         for (name, value) in self.config.client.customHeaders {
             request.headers.add(name: name, value: value)
         }
+        var authorization: String?
+        if let credential = self.credential {
+            do throws(ClientAuthError) {
+                authorization = try await credential.authorization()
+            } catch {
+                return self.failed(.unreachable, "no credentials for GET \(self.config.url): \(error)", since: started)
+            }
+            request.headers.replaceOrAdd(name: "authorization", value: authorization ?? "")
+        }
         let outcome: IdentityProviderMetrics.Outcome
         do {
             let response = try await self.client.execute(
@@ -159,6 +182,10 @@ actor JWKSRefresher {
             )
             guard response.status == .ok else {
                 _ = try? await response.body.collect(upTo: 1024)
+                if response.status == .unauthorized, let credential = self.credential, let authorization {
+                    // Revoked or expired early: the next fetch gets a new token.
+                    await credential.rejected(authorization)
+                }
                 return self.failed(.error, "GET \(self.config.url) answered \(response.status.code)", since: started)
             }
             let body = try await response.body.collect(upTo: JWKSDocument.maximumBodySize)

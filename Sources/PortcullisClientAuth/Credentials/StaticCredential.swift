@@ -6,9 +6,12 @@ public struct StaticCredential: OutboundCredential, CustomStringConvertible {
     private let value: String
     public let description: String
 
-    /// `Basic base64(username:password)` (RFC 7617).
-    public static func basic(username: String, password: String) -> StaticCredential {
-        StaticCredential(value: "Basic " + Base64.encodeToString(bytes: Array("\(username):\(password)".utf8)), description: "Basic \(username)")
+    /// `Basic base64(username:password)` (RFC 7617), or with each part form-encoded first when
+    /// they are OAuth2 client credentials (RFC 6749 §2.3.1: servers decode them, so a secret's `+`
+    /// would otherwise arrive as a space).
+    public static func basic(username: String, password: String, formEncoded: Bool = false) -> StaticCredential {
+        let pair = formEncoded ? FormURLEncoding.encode(username) + ":" + FormURLEncoding.encode(password) : "\(username):\(password)"
+        return StaticCredential(value: "Basic " + Base64.encodeToString(bytes: Array(pair.utf8)), description: "Basic \(username)")
     }
 
     /// `Bearer <token>` (RFC 6750).

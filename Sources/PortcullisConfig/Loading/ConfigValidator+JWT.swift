@@ -168,7 +168,7 @@ extension ConfigValidator {
             config.refreshIntervalSeconds = settings.maxAgeSeconds.isFinite ? max(1, settings.maxAgeSeconds) : 86_400
         }
         if let table = self.table(fields, "clientConfig", at: path) {
-            config.client = self.identityProviderClient(table, at: path.appending("clientConfig"), allowsAuth: false)
+            config.client = self.identityProviderClient(table, at: path.appending("clientConfig"), allowsAuth: true)
         }
         if let url, url.lowercased().hasPrefix("http://") {
             self.warning(path.appending("url"), "fetches signing keys over plain HTTP; anyone on the network path can substitute them")

@@ -12,6 +12,8 @@ actor JWKSState {
     var status: HTTPResponse.Status = .ok
     private(set) var fetches = 0
     var gate: Gate?
+    /// When set, a fetch whose `Authorization` it refuses gets `401`.
+    private var authorize: (@Sendable (String?) async -> Bool)?
 
     init(body: [UInt8]) {
         self.body = body
@@ -20,9 +22,11 @@ actor JWKSState {
     func set(body: [UInt8]) { self.body = body }
     func set(status: HTTPResponse.Status) { self.status = status }
     func hold(_ gate: Gate?) { self.gate = gate }
+    func require(_ authorize: @escaping @Sendable (String?) async -> Bool) { self.authorize = authorize }
 
-    fileprivate func answer() async -> (HTTPResponse.Status, [UInt8]) {
+    fileprivate func answer(authorization: String?) async -> (HTTPResponse.Status, [UInt8]) {
         self.fetches += 1
+        if let authorize = self.authorize, await !authorize(authorization) { return (.unauthorized, []) }
         if let gate = self.gate { await gate.pass() }
         return (self.status, self.body)
     }
@@ -36,8 +40,8 @@ enum TestJWKSServer {
         _ body: @Sendable (Int) async throws -> Void
     ) async throws {
         let router = Router()
-        router.get("/jwks.json") { _, _ -> Response in
-            let (status, bytes) = await state.answer()
+        router.get("/jwks.json") { request, _ -> Response in
+            let (status, bytes) = await state.answer(authorization: request.headers[.authorization])
             return Response(
                 status: status,
                 headers: [.contentType: "application/json"],
