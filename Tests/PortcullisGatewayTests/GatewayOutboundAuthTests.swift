@@ -198,6 +198,31 @@ struct GatewayOutboundAuthTests {
         }
     }
 
+    @Test("Self-signed JWT from an Ed25519 key: EdDSA, verified by PyJWT; an encrypted Ed25519 key stops check with the reason")
+    func selfSignedEdDSA() async throws {
+        let fixture = try await JWTFixture.make()
+        let auth = #"issuer = "portcullis", audience = "orders", signatureConfig = { config = { keyFile = "\#(fixture.path("ed.key"))" } }"#
+        try await GatewayHarness.run(Self.config(auth: auth)) { gateway in
+            let header = try #require(try await gateway.get("/api/orders").echoed().header("authorization").first)
+            let verified = try await fixture.verify(String(header.dropFirst(7)), key: "ed", alg: "EdDSA", audience: "orders")
+            #expect(verified.error == nil, "\(verified.error ?? "")")
+            #expect(verified.header["alg"] as? String == "EdDSA" && verified.claims["iss"] as? String == "portcullis")
+        }
+        let encrypted = fixture.path("ed.enc.key")
+        let converted = try await ExternalTool.runAsync(
+            "openssl",
+            ["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", fixture.path("ed.key"), "-out", encrypted, "-passout", "pass:edpass"]
+        )
+        try #require(converted.status == 0, "\(converted.stderr)")
+        let file = fixture.path("ed.toml")
+        let toml = Self.config(auth: #"issuer = "portcullis", signatureConfig = { config = { keyFile = "ed.enc.key", keyPassword = "edpass" } }"#)
+            .replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:8080")
+        try toml.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await ExternalTool.runAsync(CommandRunner.executable.path, ["check", "--config", file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(file):10: service[0].upstreamClient.auth.signatureConfig.config.keyFile: \(encrypted): an encrypted key of this type cannot be read here"), "\(result.stderr)")
+    }
+
     @Test("algorithm NONE: an unsecured JWT, header.payload with alg none")
     func unsecuredJWT() async throws {
         try await GatewayHarness.run(Self.config(auth: #"issuer = "portcullis", signatureConfig = { algorithm = "NONE" }"#)) { gateway in

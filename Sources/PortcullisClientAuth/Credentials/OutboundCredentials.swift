@@ -69,23 +69,30 @@ public enum OutboundCredentials {
             }
         case .keyFile(let path, let password):
             keyLocation = configLocation.appending("keyFile")
-            guard let privateKey = material.pemPrivateKey(path, password: password, at: configLocation),
-                let der = try? privateKey.derBytes
-            else { return .unusable }
+            guard let bytes = material.read(path, at: keyLocation) else { return .unusable }
+            let pem = String(decoding: bytes, as: UTF8.self)
             do throws(JWTIssuerError) {
-                key = try JWTSigningKey(der: der)
+                if pem.contains("ENCRYPTED") {
+                    // Decrypted by BoringSSL (through the TLS loader), then handed over as DER.
+                    guard let privateKey = material.pemPrivateKey(path, password: password, at: configLocation) else { return .unusable }
+                    guard let der = try? privateKey.derBytes else {
+                        throw JWTIssuerError("an encrypted key of this type cannot be read here; decrypt it (openssl pkey) or use an RSA or EC key")
+                    }
+                    key = try JWTSigningKey(der: der)
+                } else {
+                    key = try JWTSigningKey(pem: pem)
+                }
             } catch {
                 material.error(keyLocation, "\(path): \(error.description)")
                 return .unusable
             }
         case .keyStore(let path, let password, _, _):
             keyLocation = configLocation.appending("keyStore").appending("path")
-            guard let identity = material.identity(.keyStore(path: path, password: password), at: configLocation.appending("keyStore")),
-                let der = try? identity.key.derBytes
-            else {
+            guard let identity = material.identity(.keyStore(path: path, password: password), at: configLocation.appending("keyStore")) else {
                 return .unusable
             }
             do throws(JWTIssuerError) {
+                guard let der = try? identity.key.derBytes else { throw JWTIssuerError("the keystore's key cannot be read here; use an RSA or EC key") }
                 key = try JWTSigningKey(der: der)
             } catch {
                 material.error(keyLocation, "\(path): \(error.description)")

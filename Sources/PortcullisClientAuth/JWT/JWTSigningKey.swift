@@ -1,5 +1,6 @@
 import Crypto
 import CryptoExtras
+import ExtrasBase64
 import JWTKit
 import PortcullisConfig
 
@@ -24,8 +25,8 @@ public enum JWTSigningKey: Sendable {
         }
     }
 
-    /// A DER private key as TLS libraries hand it over (PKCS#1 or PKCS#8 RSA, SEC 1 or PKCS#8 EC):
-    /// the key of a decrypted PEM file or of a PKCS#12 keystore.
+    /// A DER private key as TLS libraries hand it over (PKCS#1 or PKCS#8 RSA, SEC 1 or PKCS#8 EC,
+    /// PKCS#8 Ed25519): the key of a decrypted PEM file or of a PKCS#12 keystore.
     public init(der: [UInt8]) throws(JWTIssuerError) {
         if let rsa = try? _RSA.Signing.PrivateKey(derRepresentation: der) {
             try self.init(pem: rsa.pemRepresentation)
@@ -34,7 +35,15 @@ public enum JWTSigningKey: Sendable {
         } else if let p384 = try? P384.Signing.PrivateKey(derRepresentation: der) {
             try self.init(pem: p384.pemRepresentation)
         } else {
-            throw JWTIssuerError("holds no RSA or EC private key this issuer can sign with")
+            // Anything else (Ed25519) as PKCS#8, which the PEM reader knows for every family.
+            let base64 = Base64.encodeToString(bytes: der)
+            var lines: [Substring] = []
+            var rest = Substring(base64)
+            while !rest.isEmpty {
+                lines.append(rest.prefix(64))
+                rest = rest.dropFirst(64)
+            }
+            try self.init(pem: "-----BEGIN PRIVATE KEY-----\n" + lines.joined(separator: "\n") + "\n-----END PRIVATE KEY-----\n")
         }
     }
 
