@@ -150,8 +150,11 @@ struct ClientAuthConfigTests {
         #expect(jwt.customClaims == ["scp": .string("admin")] && jwt.expTimeSeconds == 3600)
         #expect(jwt.algorithm == .rs256 && jwt.signature == .keyFile(path: folder + "/signing.key", password: "k"))
 
-        let (unsigned, _) = try self.auth(#"  issuer = "gw"\#n  signatureConfig = { algorithm = "NONE" }"#)
+        let (unsigned, warnings) = try self.auth(#"  issuer = "gw"\#n  signatureConfig = { algorithm = "NONE" }"#)
         #expect(unsigned == .selfSignedJWT(JWTIssuerConfig(issuer: "gw")))
+        #expect(warnings == [
+            "client.toml:6: service[0].upstreamClient.auth.signatureConfig.algorithm: NONE: the JWT is unsecured, and upstreams following RFC 8725 refuse it"
+        ])
         let (hmac, _) = try self.auth(#"  issuer = "gw"\#n  signatureConfig = { algorithm = "HS256", config = "s3cr3t" }"#)
         #expect(hmac == .selfSignedJWT(JWTIssuerConfig(issuer: "gw", algorithm: .hs256, signature: .secret("s3cr3t"))))
         #expect(!"\(hmac)".contains("s3cr3t"))

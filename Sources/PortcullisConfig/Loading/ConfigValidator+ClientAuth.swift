@@ -222,7 +222,10 @@ extension ConfigValidator {
         if let seconds = self.seconds(fields, "expTime", at: path) {
             if seconds >= 1 { config.expTimeSeconds = seconds } else { self.error(path.appending("expTime"), "must be at least 1 second") }
         }
-        guard let signature = self.table(fields, "signatureConfig", at: path) else { return config }
+        guard let signature = self.table(fields, "signatureConfig", at: path) else {
+            self.warning(path, "has no signatureConfig: the JWT is unsecured (alg none), and upstreams following RFC 8725 refuse it")
+            return config
+        }
         let signaturePath = path.appending("signatureConfig")
         config.signatureLocation = self.location(of: signaturePath)
         self.checkKeys(signature, at: signaturePath, allowed: ["algorithm", "config"])
@@ -230,6 +233,7 @@ extension ConfigValidator {
         if let algorithm = self.string(signature, "algorithm", at: signaturePath) {
             if algorithm == "NONE" || algorithm == "none" {
                 unsigned = true
+                self.warning(signaturePath.appending("algorithm"), "NONE: the JWT is unsecured, and upstreams following RFC 8725 refuse it")
             } else if let parsed = JWTAlgorithmName(rawValue: algorithm) {
                 config.algorithm = parsed
             } else {
