@@ -7,7 +7,8 @@ import Testing
 struct LDAPConnectionPoolTests {
     static func pool(_ url: String, size: Int) -> LDAPConnectionPool {
         LDAPConnectionPool(
-            settings: .init(url: url, serviceDN: SlapdServer.serviceDN, servicePassword: SlapdServer.servicePassword, operationTimeoutSeconds: 5, size: size)
+            settings: .init(url: url, serviceDN: SlapdServer.serviceDN, servicePassword: SlapdServer.servicePassword, operationTimeoutSeconds: 5, size: size),
+            logger: GatewayHarness.quietLogger
         )
     }
 

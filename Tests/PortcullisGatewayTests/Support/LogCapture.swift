@@ -5,10 +5,16 @@ import Synchronization
 /// operator would read, and what must never be there.
 final class LogCapture: Sendable {
     private let lines = Mutex<[String]>([])
+    private let level: Logger.Level
+
+    /// - Parameter level: the lowest level kept (`.debug` shows why each request was refused).
+    init(level: Logger.Level = .info) {
+        self.level = level
+    }
 
     var logger: Logger {
         var logger = Logger(label: "portcullis-test") { label in Handler(label: label, capture: self) }
-        logger.logLevel = .info
+        logger.logLevel = self.level
         return logger
     }
 

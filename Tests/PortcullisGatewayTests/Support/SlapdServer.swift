@@ -87,16 +87,19 @@ final class SlapdServer: TestServer, @unchecked Sendable {
             process.standardError = log
         }
         let server = SlapdServer(folder: folder, port: port, tlsPort: tlsPort, process: process, logFile: logFile)
-        // Ready when it accepts connections; bounded, and failing if slapd exits instead.
+        // Ready when this slapd says it has bound its listeners ("slapd starting"). Not a connect
+        // probe: with tests in parallel, another test's slapd may have taken the port meanwhile and
+        // would answer the probe while this one fails to bind. Bounded; failing if slapd exits.
         for _ in 0..<500 {
-            if LoopbackSocket.accepts(port: port) && (tlsPort.map { LoopbackSocket.accepts(port: $0) } ?? true) {
+            if (try? server.log())?.contains("slapd starting") == true, process.isRunning {
                 return server
             }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(10))
         }
+        let written = (try? server.log()) ?? ""
         await server.stop()
-        throw ExternalTool.Failure(command: "slapd", output: "did not accept connections on 127.0.0.1:\(port)")
+        throw ExternalTool.Failure(command: "slapd", output: "did not start on 127.0.0.1:\(port): \(written.suffix(500))")
     }
 
     /// What this slapd process has logged so far (connections, binds, searches with their filters).
