@@ -113,7 +113,7 @@ public struct AuthEngine: Sendable {
                         clients[clientKey]
                         ?? HTTPClient(
                             eventLoopGroupProvider: .shared(eventLoopGroup),
-                            configuration: Self.clientConfiguration(tls: tls, connectTimeoutSeconds: client.connectTimeoutSeconds)
+                            configuration: IdentityProviderHTTPConfiguration.make(tls: tls, connectTimeoutSeconds: client.connectTimeoutSeconds)
                         )
                     clients[clientKey] = httpClient
                     let source = JWKSKeySource(config: jwks, client: httpClient, metrics: metrics, logger: logger, credential: credential.manager)
@@ -273,17 +273,6 @@ public struct AuthEngine: Sendable {
         for (_, store) in self.ldapUserStores {
             await store.pool.shutdown()
         }
-    }
-
-    /// The client settings every identity-provider call shares: its TLS, no redirects, the connect
-    /// timeout, no tracing.
-    static func clientConfiguration(tls: TLSConfiguration?, connectTimeoutSeconds: Double) -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration()
-        configuration.tlsConfiguration = tls
-        configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeoutSeconds * 1000)))
-        configuration.tracing.tracer = nil
-        return configuration
     }
 }
 

@@ -80,9 +80,9 @@ public struct AuthenticatedHTTPClient: Sendable {
         let authorization = try await self.credential.authorization()
         request.headers.replaceOrAdd(name: "authorization", value: authorization)
         let response = try await self.client.execute(request, timeout: timeout, logger: logger)
-        guard response.status == .unauthorized, request.body == nil, self.credential.renewsOnRejection else { return response }
-        await self.credential.rejected(authorization)
-        guard let renewed = try? await self.credential.authorization(), renewed != authorization else { return response }
+        guard response.status == .unauthorized, request.body == nil,
+            let renewed = await self.credential.renewed(afterRejecting: authorization)
+        else { return response }
         _ = try? await response.body.collect(upTo: 64 * 1024)
         request.headers.replaceOrAdd(name: "authorization", value: renewed)
         return try await self.client.execute(request, timeout: timeout, logger: logger)

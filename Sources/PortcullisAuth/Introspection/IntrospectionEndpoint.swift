@@ -93,12 +93,13 @@ public actor IntrospectionEndpoint {
         self.credential = credential ?? IdentityProviderCredential.fixed(config.client.auth, formEncodedBasic: true)
         self.concurrentCalls = max(1, concurrentCalls)
         self.queuedCalls = max(0, queuedCalls)
-        var configuration = AuthEngine.clientConfiguration(tls: tls, connectTimeoutSeconds: config.client.connectTimeoutSeconds)
+        // No connect retries: every request of an outage gets its 503 at once, not at its timeout.
+        var configuration = IdentityProviderHTTPConfiguration.make(
+            tls: tls,
+            connectTimeoutSeconds: config.client.connectTimeoutSeconds,
+            retriesConnections: false
+        )
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, concurrentCalls)
-        // By default a failed connection attempt is retried with backoff until each waiting
-        // request's deadline, so every request of an outage would wait the whole request timeout
-        // for its 503. Failing them at once is what a client in front of a dead IdP needs.
-        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
         self.url = config.url
         var headers = HTTPHeaders()

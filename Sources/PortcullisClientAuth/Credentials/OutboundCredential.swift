@@ -20,4 +20,23 @@ public protocol OutboundCredential: Sendable {
 extension OutboundCredential {
     public func rejected(_ authorization: String) async {}
     public var renewsOnRejection: Bool { false }
+
+    /// After a `401` to a request that carried `authorization`: tells the credential, and returns
+    /// the credentials to send the request with once more, or `nil` when there are none new (fixed
+    /// credentials, a token dropped too recently, or no token to be had).
+    public func renewed(afterRejecting authorization: String) async -> String? {
+        guard self.renewsOnRejection else { return nil }
+        await self.rejected(authorization)
+        guard let renewed = try? await self.authorization(), renewed != authorization else { return nil }
+        return renewed
+    }
+}
+
+/// When credentials with a lifetime (OAuth2 tokens, self-signed JWTs) are renewed.
+enum RenewalMargin {
+    /// How long before expiry a credential living `lifetime` seconds is renewed: the last tenth of
+    /// its life, at most a minute.
+    static func seconds(forLifetime lifetime: Double) -> Double {
+        min(lifetime / 10, 60)
+    }
 }

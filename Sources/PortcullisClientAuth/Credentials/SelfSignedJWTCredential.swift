@@ -53,7 +53,7 @@ public final class SelfSignedJWTCredential: OutboundCredential, CustomStringConv
             } catch {
                 throw .signing(error.description)
             }
-            let ahead = min(Double(lifetime) / 10, 60)
+            let ahead = RenewalMargin.seconds(forLifetime: Double(lifetime))
             let header = "Bearer " + token
             current = (header, now.addingTimeInterval(Double(lifetime) - ahead))
             return header

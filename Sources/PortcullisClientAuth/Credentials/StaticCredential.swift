@@ -10,8 +10,13 @@ public struct StaticCredential: OutboundCredential, CustomStringConvertible {
     /// they are OAuth2 client credentials (RFC 6749 §2.3.1: servers decode them, so a secret's `+`
     /// would otherwise arrive as a space).
     public static func basic(username: String, password: String, formEncoded: Bool = false) -> StaticCredential {
+        StaticCredential(value: Self.basicValue(username: username, password: password, formEncoded: formEncoded), description: "Basic \(username)")
+    }
+
+    /// The `Authorization` value of ``basic(username:password:formEncoded:)``.
+    static func basicValue(username: String, password: String, formEncoded: Bool) -> String {
         let pair = formEncoded ? FormURLEncoding.encode(username) + ":" + FormURLEncoding.encode(password) : "\(username):\(password)"
-        return StaticCredential(value: "Basic " + Base64.encodeToString(bytes: Array(pair.utf8)), description: "Basic \(username)")
+        return "Basic " + Base64.encodeToString(bytes: Array(pair.utf8))
     }
 
     /// `Bearer <token>` (RFC 6750).

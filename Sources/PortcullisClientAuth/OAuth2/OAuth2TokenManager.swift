@@ -148,7 +148,7 @@ public final class TokenCache: Sendable {
         let now = self.now()
         let header = "Bearer " + accessToken
         let usable = max(lifetime - clockSkew, 0)
-        let ahead = min(usable / 10, 60)
+        let ahead = RenewalMargin.seconds(forLifetime: usable)
         self.state.withLock { state in
             state.current = Current(header: header, expiresAt: now + usable, renewAt: now + usable - ahead)
             state.failure = nil

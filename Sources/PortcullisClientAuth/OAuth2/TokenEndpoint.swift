@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import ExtrasBase64
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -36,8 +35,7 @@ public struct TokenEndpoint: Sendable {
             switch config.credentialBearer {
             case .authorizationHeader:
                 // RFC 6749 §2.3.1: each part form-encoded before Basic.
-                let pair = FormURLEncoding.encode(id) + ":" + FormURLEncoding.encode(secret)
-                headers.replaceOrAdd(name: "authorization", value: "Basic " + Base64.encodeToString(bytes: Array(pair.utf8)))
+                headers.replaceOrAdd(name: "authorization", value: StaticCredential.basicValue(username: id, password: secret, formEncoded: true))
             case .postBody:
                 credentialsInBody = [("client_id", id), ("client_secret", secret)]
             }
@@ -55,13 +53,7 @@ public struct TokenEndpoint: Sendable {
     /// redirects, its connect timeout, no connect retries (an outage fails fast and the token
     /// manager's backoff decides when to try again), no tracing.
     public static func clientConfiguration(_ client: IdentityProviderClientConfig, tls: TLSConfiguration?) -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration()
-        configuration.tlsConfiguration = tls
-        configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: .milliseconds(Int64(client.connectTimeoutSeconds * 1000)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.tracing.tracer = nil
-        return configuration
+        IdentityProviderHTTPConfiguration.make(tls: tls, connectTimeoutSeconds: client.connectTimeoutSeconds, retriesConnections: false)
     }
 
     /// Requests a token with `grant` parameters (`grant_type` first, then the grant's own), the

@@ -124,14 +124,13 @@ final class UpstreamProxy: Sendable {
             outbound.headers.replaceOrAdd(name: "authorization", value: authorization ?? "")
         }
         var response = try await self.execute(outbound, target: target, logger: logger)
-        if response.status == .unauthorized, replayable, let credential = target.credential, credential.renewsOnRejection, let authorization {
-            await credential.rejected(authorization)
-            if let renewed = try? await credential.authorization(), renewed != authorization {
-                // The first answer is dropped: read (a little of) its body so the connection can be reused.
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                outbound.headers.replaceOrAdd(name: "authorization", value: renewed)
-                response = try await self.execute(outbound, target: target, logger: logger)
-            }
+        if response.status == .unauthorized, replayable, let authorization,
+            let renewed = await target.credential?.renewed(afterRejecting: authorization)
+        {
+            // The first answer is dropped: read (a little of) its body so the connection can be reused.
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            outbound.headers.replaceOrAdd(name: "authorization", value: renewed)
+            response = try await self.execute(outbound, target: target, logger: logger)
         }
         return Response(
             status: .init(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
