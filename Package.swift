@@ -21,7 +21,7 @@ let package = Package(
         .library(name: "PortcullisMetrics", targets: ["PortcullisMetrics"]),
         /// Outbound client auth: the JWT issuer (token managers and the AsyncHTTPClient wrapper follow).
         .library(name: "PortcullisClientAuth", targets: ["PortcullisClientAuth"]),
-        /// The gateway: route table, request handler, proxy and metrics endpoint.
+        /// The gateway: SwiftNIO listener, route table, request handler, upstream pools and metrics endpoint.
         .library(name: "PortcullisGateway", targets: ["PortcullisGateway"]),
     ],
     dependencies: [
@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
@@ -144,9 +146,10 @@ let package = Package(
                 "PortcullisMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -287,7 +287,11 @@ private struct UnavailableAuthenticator: Authenticator {
     let method: AuthMethod
     let scheme: CredentialScheme
 
-    func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+    func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
+        .unavailable(AuthFailure(.providerUnavailable, "\(self.method.rawValue) authenticator is not configured"))
+    }
+
+    func resolve(_ request: AuthRequest) async -> AuthenticationResult {
         .unavailable(AuthFailure(.providerUnavailable, "\(self.method.rawValue) authenticator is not configured"))
     }
 }

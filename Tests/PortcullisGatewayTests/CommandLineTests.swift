@@ -118,7 +118,7 @@ struct CommandLineTests {
         let line = try #require(await serve.waitForLine(containing: "request not authorized"))
         #expect(line.contains(" debug portcullis:"), "\(line)")
         #expect(line.contains("outcome=unauthenticated"), "\(line)")
-        #expect(line.contains("hb.request.id="), "\(line)")
+        #expect(line.contains("request.id="), "\(line)")
         #expect(line.contains("password does not match"), "\(line)")
         #expect(!line.contains("s3cret-Guess"), "\(line)")
         serve.signal(SIGTERM)

@@ -60,22 +60,48 @@ public final class FileUserStore: Authenticator {
         self.timeToLive = settings.timeToLive
     }
 
-    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+    /// A cached credential, an unknown user, or a cheap stored form (SHA-2, plain text) decides at
+    /// once; a bcrypt user's uncached password does not.
+    public func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
+        switch self.lookup(request, probingCache: true) {
+        case .decided(let result): result
+        case .bcrypt: nil
+        }
+    }
+
+    public func resolve(_ request: AuthRequest) async -> AuthenticationResult {
+        switch self.lookup(request, probingCache: false) {
+        case .decided(let result):
+            return result
+        case .bcrypt(let credentials, let user, let key):
+            return await self.verifyExpensive(credentials, user: user, key: key)
+        }
+    }
+
+    private enum Lookup {
+        case decided(AuthenticationResult)
+        case bcrypt(BasicCredentials, User, CacheKey)
+    }
+
+    private func lookup(_ request: AuthRequest, probingCache: Bool) -> Lookup {
         guard case .basic(let credentials) = request.credential else {
-            return .unauthenticated(AuthFailure(.missingCredentials, "no Basic credentials"))
+            return .decided(.unauthenticated(AuthFailure(.missingCredentials, "no Basic credentials")))
         }
         let key = self.keys.key(for: credentials.decoded)
-        if let principal = self.cache.value(for: key) {
-            return .authenticated(principal)
+        if probingCache, let principal = self.cache.value(for: key) {
+            return .decided(.authenticated(principal))
         }
-        let username = credentials.username
-        guard let user = self.users[username] else {
-            return .unauthenticated(AuthFailure(.unknownUser, "user is not in the file user store"))
+        guard let user = self.users[credentials.username] else {
+            return .decided(.unauthenticated(AuthFailure(.unknownUser, "user is not in the file user store")))
         }
         if !PasswordVerifier.isExpensive(user.password) {
-            return self.finish(PasswordVerifier.verify(credentials.passwordBytes, against: user.password), user: user, key: key)
+            return .decided(self.finish(PasswordVerifier.verify(credentials.passwordBytes, against: user.password), user: user, key: key))
         }
-        return await self.inFlight.run(key) { [pool, credentials] in
+        return .bcrypt(credentials, user, key)
+    }
+
+    private func verifyExpensive(_ credentials: BasicCredentials, user: User, key: CacheKey) async -> AuthenticationResult {
+        await self.inFlight.run(key) { [pool] in
             let matched = await pool.run { PasswordVerifier.verify(credentials.passwordBytes, against: user.password) }
             guard let matched else {
                 return .unavailable(AuthFailure(.overloaded, "password verification queue is full"))

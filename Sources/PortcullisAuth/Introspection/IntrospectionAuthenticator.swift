@@ -58,20 +58,43 @@ public final class IntrospectionAuthenticator: Authenticator {
         self.clock = clock
     }
 
-    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+    /// A cached answer, active or not, decides at once; a call to the endpoint does not.
+    public func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
+        switch self.lookup(request, probingCache: true) {
+        case .decided(let result): result
+        case .introspect: nil
+        }
+    }
+
+    public func resolve(_ request: AuthRequest) async -> AuthenticationResult {
+        switch self.lookup(request, probingCache: false) {
+        case .decided(let result):
+            return result
+        case .introspect(let token, let key):
+            return await self.inFlight.run(key) {
+                await Task { await self.introspect(token, key: key) }.value
+            }
+        }
+    }
+
+    private enum Lookup {
+        case decided(AuthenticationResult)
+        case introspect(String, TokenDigest)
+    }
+
+    private func lookup(_ request: AuthRequest, probingCache: Bool) -> Lookup {
         guard case .bearer(let token) = request.credential else {
-            return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
+            return .decided(.unauthenticated(AuthFailure(.missingCredentials, "no bearer token")))
         }
         let key = TokenDigest(token)
+        guard probingCache else { return .introspect(token, key) }
         if let principal = self.active?.principal(for: key, now: self.clock()) {
-            return .authenticated(principal)
+            return .decided(.authenticated(principal))
         }
         if let inactive, let failure = inactive.value(for: key) {
-            return .unauthenticated(failure)
+            return .decided(.unauthenticated(failure))
         }
-        return await self.inFlight.run(key) {
-            await Task { await self.introspect(token, key: key) }.value
-        }
+        return .introspect(token, key)
     }
 
     private func introspect(_ token: String, key: TokenDigest) async -> AuthenticationResult {

@@ -47,25 +47,47 @@ public final class JWTAuthenticator: Authenticator {
         self.clock = clock
     }
 
-    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+    /// A cached token, or one refused by parsing (malformed, an unknown `alg`), decides at once;
+    /// a signature check does not.
+    public func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
+        switch self.lookup(request, probingCache: true) {
+        case .decided(let result): result
+        case .verify: nil
+        }
+    }
+
+    public func resolve(_ request: AuthRequest) async -> AuthenticationResult {
+        switch self.lookup(request, probingCache: false) {
+        case .decided(let result):
+            return result
+        case .verify(let parsed, let key):
+            return await self.inFlight.run(key) {
+                await self.verify(parsed, key: key)
+            }
+        }
+    }
+
+    private enum Lookup {
+        case decided(AuthenticationResult)
+        case verify(CompactJWT, TokenCacheKey)
+    }
+
+    private func lookup(_ request: AuthRequest, probingCache: Bool) -> Lookup {
         guard case .bearer(let token) = request.credential else {
-            return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
+            return .decided(.unauthenticated(AuthFailure(.missingCredentials, "no bearer token")))
         }
         let key = TokenCacheKey(token)
-        if let principal = self.cache?.principal(for: key, now: self.clock()) {
-            return .authenticated(principal)
+        if probingCache, let principal = self.cache?.principal(for: key, now: self.clock()) {
+            return .decided(.authenticated(principal))
         }
-        let parsed: CompactJWT
         do throws(JWTValidationError) {
-            parsed = try CompactJWT(token)
+            let parsed = try CompactJWT(token)
             guard JWTAlgorithmName(rawValue: parsed.header.algorithm) != nil else {
                 throw .algorithmNotAllowed(parsed.header.algorithm)
             }
+            return .verify(parsed, key)
         } catch {
-            return .unauthenticated(error.failure)
-        }
-        return await self.inFlight.run(key) {
-            await self.verify(parsed, key: key)
+            return .decided(.unauthenticated(error.failure))
         }
     }
 

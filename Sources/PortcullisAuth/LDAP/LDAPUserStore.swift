@@ -79,24 +79,45 @@ public final class LDAPUserStore: Authenticator {
             : nil
     }
 
-    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+    /// A cached credential, or a request without usable Basic credentials, decides at once; a
+    /// directory round does not.
+    public func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
+        switch self.lookup(request, probingCache: true) {
+        case .decided(let result): result
+        case .directory: nil
+        }
+    }
+
+    public func resolve(_ request: AuthRequest) async -> AuthenticationResult {
+        switch self.lookup(request, probingCache: false) {
+        case .decided(let result):
+            return result
+        case .directory(let username, let password, let key):
+            return await self.inFlight.run(key) {
+                // Its own task: a client going away must not fail the callers sharing this round.
+                await Task { await self.verify(username: username, password: password, key: key) }.value
+            }
+        }
+    }
+
+    private enum Lookup {
+        case decided(AuthenticationResult)
+        case directory(username: String, password: String, key: CacheKey)
+    }
+
+    private func lookup(_ request: AuthRequest, probingCache: Bool) -> Lookup {
         guard case .basic(let presented) = request.credential else {
-            return .unauthenticated(AuthFailure(.missingCredentials, "no Basic credentials"))
+            return .decided(.unauthenticated(AuthFailure(.missingCredentials, "no Basic credentials")))
         }
         let key = self.keys.key(for: presented.decoded)
-        if let principal = self.credentials?.value(for: key) {
-            return .authenticated(principal)
+        if probingCache, let principal = self.credentials?.value(for: key) {
+            return .decided(.authenticated(principal))
         }
-        let username = presented.username
-        let password = presented.password
-        guard !password.isEmpty else {
+        guard !presented.password.isEmpty else {
             // An LDAP simple bind without a password is an anonymous bind: never sent.
-            return .unauthenticated(AuthFailure(.wrongPassword, "empty password"))
+            return .decided(.unauthenticated(AuthFailure(.wrongPassword, "empty password")))
         }
-        return await self.inFlight.run(key) {
-            // Its own task: a client going away must not fail the callers sharing this round.
-            await Task { await self.verify(username: username, password: password, key: key) }.value
-        }
+        return .directory(username: presented.username, password: presented.password, key: key)
     }
 
     private func verify(username: String, password: String, key: CacheKey) async -> AuthenticationResult {

@@ -15,7 +15,11 @@ public struct MTLSAuthenticator: Authenticator {
         self.subjectScopes = subjectScopes
     }
 
-    public func authenticate(_ request: AuthRequest) async -> AuthenticationResult {
+    public func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
+        self.decide(request.clientCertificate)
+    }
+
+    public func resolve(_ request: AuthRequest) async -> AuthenticationResult {
         self.decide(request.clientCertificate)
     }
 

@@ -49,67 +49,42 @@ public struct AuthPolicy: Sendable {
     /// `true` when an entry looks at the TLS client certificate, so callers fetch it only then.
     public let usesClientCertificate: Bool
 
-    /// Decides about one request.
-    public func evaluate(_ request: AuthRequest) async -> PolicyDecision {
-        guard let first = self.entries.first else {
-            return PolicyDecision(outcome: .allowed)
+    /// Decides about one request without waiting where every entry asked can answer at once
+    /// (cache hits, refusals, mTLS); otherwise returns the evaluation to resume.
+    ///
+    /// This is the request path's entry point: on an event loop a cache hit creates no task,
+    /// future or promise. Both this and ``evaluate(_:)`` walk the same ``PolicyRun``, so the two
+    /// can never decide differently.
+    public func decide(_ request: AuthRequest) -> PolicyEvaluation {
+        guard !self.entries.isEmpty else {
+            return .decided(PolicyDecision(outcome: .allowed))
         }
-        var failures: [AuthFailure] = []
-        var forbidden: (principal: Principal, method: AuthMethod, scopes: [String], scheme: CredentialScheme)?
-        var unavailable: AuthMethod?
-        var lastTried: AuthMethod?
-        if case .malformed(_, let failure) = request.credential {
-            failures.append(failure)
+        var run = PolicyRun(policy: self, request: request)
+        switch run.advance() {
+        case .decided(let decision): return .decided(decision)
+        case .pending: return .pending(PendingPolicyDecision(run: run))
         }
-        for entry in self.entries where Self.presents(request.credential, for: entry.authenticator.scheme) {
-            let authenticator = entry.authenticator
-            let started = ContinuousClock.now
-            let result = await authenticator.authenticate(request)
-            self.durations[authenticator.method]?.record(ContinuousClock.now - started)
-            lastTried = authenticator.method
-            switch result {
-            case .authenticated(let principal):
-                guard let scopes = entry.scopes, !principal.holdsAny(of: scopes) else {
-                    return PolicyDecision(outcome: .allowed, principal: principal, method: authenticator.method)
-                }
-                if forbidden == nil {
-                    forbidden = (principal, authenticator.method, scopes, authenticator.scheme)
-                }
-            case .unauthenticated(let failure):
-                failures.append(failure)
-            case .unavailable(let failure):
-                failures.append(failure)
-                if unavailable == nil { unavailable = authenticator.method }
-            }
-        }
-        if let method = unavailable {
-            return PolicyDecision(outcome: .unavailable, method: method, failures: failures)
-        }
-        if let forbidden {
-            let challenges =
-                forbidden.scheme == .bearer
-                ? ["Bearer realm=\"\(Self.realm)\", error=\"insufficient_scope\", scope=\"\(forbidden.scopes.joined(separator: " "))\""]
-                : []
-            return PolicyDecision(
-                outcome: .forbidden,
-                principal: forbidden.principal,
-                method: forbidden.method,
-                challenges: challenges,
-                failures: failures
-            )
-        }
-        if lastTried == nil, case .none = request.credential {
-            failures.append(AuthFailure(.missingCredentials, "no credentials presented"))
-        }
-        return PolicyDecision(
-            outcome: .unauthenticated,
-            method: lastTried ?? first.authenticator.method,
-            challenges: request.credential.presentedBearerToken ? self.challengesAfterToken : self.challenges,
-            failures: failures
-        )
     }
 
-    private static func presents(_ credential: PresentedCredential, for scheme: CredentialScheme) -> Bool {
+    /// Decides about one request, waiting for authenticators where needed.
+    public func evaluate(_ request: AuthRequest) async -> PolicyDecision {
+        switch self.decide(request) {
+        case .decided(let decision): return decision
+        case .pending(let pending): return await pending.resume()
+        }
+    }
+
+    func recordDuration(_ method: AuthMethod, since started: ContinuousClock.Instant) {
+        self.durations[method]?.record(ContinuousClock.now - started)
+    }
+
+    /// The `WWW-Authenticate` values of this policy's `401`: one per scheme it accepts, with
+    /// `error="invalid_token"` for Bearer when a token was presented.
+    public func challenges(afterToken: Bool) -> [String] {
+        afterToken ? self.challengesAfterToken : self.challenges
+    }
+
+    static func presents(_ credential: PresentedCredential, for scheme: CredentialScheme) -> Bool {
         switch (credential, scheme) {
         case (.basic, .basic), (.bearer, .bearer), (_, .tlsClientCertificate): true
         default: false

@@ -1,3 +1,5 @@
+import Logging
+
 /// What an ``AuthPolicy`` decided about one request, and what to answer.
 public struct PolicyDecision: Sendable {
     public enum Outcome: String, Sendable, Hashable {
@@ -34,5 +36,23 @@ public struct PolicyDecision: Sendable {
         self.method = method
         self.challenges = challenges
         self.failures = failures
+    }
+}
+
+extension PolicyDecision {
+    /// Seconds a client should wait after a `503` before trying again.
+    public static let retryAfterSeconds = "5"
+
+    /// Logs why the request was refused at debug level: outcome and failure reasons, never
+    /// credentials (``AuthFailure`` descriptions carry none).
+    public func logRejection(to logger: Logger, service: String? = nil) {
+        // Refusals are the hot 401 path: build nothing unless the line will be written.
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = [
+            "outcome": "\(self.outcome.rawValue)",
+            "reasons": "\(self.failures.map(\.description).joined(separator: "; "))",
+        ]
+        if let service { metadata["service"] = "\(service)" }
+        logger.debug("request not authorized", metadata: metadata)
     }
 }

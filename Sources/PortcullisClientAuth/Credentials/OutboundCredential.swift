@@ -8,6 +8,13 @@ public protocol OutboundCredential: Sendable {
     /// The value of the `Authorization` header for the next request.
     func authorization() async throws(ClientAuthError) -> String
 
+    /// The value of the `Authorization` header when it is at hand without waiting (fixed
+    /// credentials, a cached token, a self-signed JWT still fresh); `nil` when only
+    /// ``authorization()`` can tell (a token to fetch, a failure to report).
+    ///
+    /// Called on event loops: it takes at most one uncontended lock and never blocks.
+    func immediateAuthorization() -> String?
+
     /// The upstream answered `401` to a request carrying `authorization`: forget it if it is still
     /// the current one, so the next ``authorization()`` obtains a new one. Fixed credentials ignore this.
     func rejected(_ authorization: String) async
@@ -19,6 +26,7 @@ public protocol OutboundCredential: Sendable {
 
 extension OutboundCredential {
     public func rejected(_ authorization: String) async {}
+    public func immediateAuthorization() -> String? { nil }
     public var renewsOnRejection: Bool { false }
 
     /// After a `401` to a request that carried `authorization`: tells the credential, and returns

@@ -30,6 +30,15 @@ public final class SelfSignedJWTCredential: OutboundCredential, CustomStringConv
     }
 
     public func authorization() async throws(ClientAuthError) -> String {
+        try self.currentHeader()
+    }
+
+    public func immediateAuthorization() -> String? {
+        try? self.currentHeader()
+    }
+
+    /// The current header, signed anew first when it is close to expiry.
+    private func currentHeader() throws(ClientAuthError) -> String {
         let now = self.now()
         return try self.current.withLock { (current) throws(ClientAuthError) -> String in
             if let current, now < current.renewAt { return current.header }

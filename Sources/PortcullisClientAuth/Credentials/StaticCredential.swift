@@ -32,4 +32,8 @@ public struct StaticCredential: OutboundCredential, CustomStringConvertible {
     public func authorization() async throws(ClientAuthError) -> String {
         self.value
     }
+
+    public func immediateAuthorization() -> String? {
+        self.value
+    }
 }

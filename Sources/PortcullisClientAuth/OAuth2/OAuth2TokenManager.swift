@@ -60,6 +60,19 @@ public final class OAuth2TokenManager: OutboundCredential, CustomStringConvertib
         }
     }
 
+    public func immediateAuthorization() -> String? {
+        switch self.cache.lookup() {
+        case .valid(let header):
+            return header
+        case .renewSoon(let header):
+            let renewal = Task { await self.refresher.renewInBackground() }
+            self.background.withLock { $0 = renewal }
+            return header
+        case .backingOff, .missing:
+            return nil
+        }
+    }
+
     public func rejected(_ authorization: String) async {
         self.cache.drop(authorization)
     }

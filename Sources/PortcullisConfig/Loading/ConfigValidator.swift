@@ -57,11 +57,24 @@ struct ConfigValidator {
     }
 
     mutating func listener(_ fields: Fields, at path: ConfigPath) -> ListenerConfig {
-        self.checkKeys(fields, at: path, allowed: ["host", "port", "shutdownTimeoutSeconds", "secureSocket"])
+        self.checkKeys(
+            fields,
+            at: path,
+            allowed: ["host", "port", "shutdownTimeoutSeconds", "secureSocket", "eventLoops", "requestHeaderTimeoutSeconds", "idleTimeoutSeconds"]
+        )
         var listener = ListenerConfig()
         if let host = self.string(fields, "host", at: path) { listener.host = self.host(host, at: path.appending("host")) }
         if let port = self.port(fields, "port", at: path) { listener.port = port }
         if let timeout = self.seconds(fields, "shutdownTimeoutSeconds", at: path) { listener.shutdownTimeoutSeconds = timeout }
+        if let loops = self.integer(fields, "eventLoops", at: path) {
+            if (1...256).contains(loops) {
+                listener.eventLoops = loops
+            } else {
+                self.error(path.appending("eventLoops"), "must be between 1 and 256")
+            }
+        }
+        if let timeout = self.positiveSeconds(fields, "requestHeaderTimeoutSeconds", at: path) { listener.requestHeaderTimeoutSeconds = timeout }
+        if let timeout = self.positiveSeconds(fields, "idleTimeoutSeconds", at: path) { listener.idleTimeoutSeconds = timeout }
         if let secureSocket = self.table(fields, "secureSocket", at: path) {
             listener.secureSocket = self.listenerSecureSocket(secureSocket, at: path.appending("secureSocket"))
         }
@@ -213,7 +226,7 @@ struct ConfigValidator {
     }
 
     mutating func upstreamClient(_ fields: Fields, at path: ConfigPath) -> UpstreamClientConfig {
-        self.checkKeys(fields, at: path, allowed: ["timeoutSeconds", "auth", "secureSocket"])
+        self.checkKeys(fields, at: path, allowed: ["timeoutSeconds", "connectTimeoutSeconds", "auth", "secureSocket"])
         var client = UpstreamClientConfig()
         if let auth = self.table(fields, "auth", at: path) {
             client.auth = self.clientAuth(auth, at: path.appending("auth"))
@@ -221,14 +234,19 @@ struct ConfigValidator {
         if let secureSocket = self.table(fields, "secureSocket", at: path) {
             client.secureSocket = self.clientSecureSocket(secureSocket, at: path.appending("secureSocket"))
         }
-        if let timeout = self.seconds(fields, "timeoutSeconds", at: path) {
-            if timeout > 0 {
-                client.timeoutSeconds = timeout
-            } else {
-                self.error(path.appending("timeoutSeconds"), "must be greater than 0")
-            }
-        }
+        if let timeout = self.positiveSeconds(fields, "timeoutSeconds", at: path) { client.timeoutSeconds = timeout }
+        if let timeout = self.positiveSeconds(fields, "connectTimeoutSeconds", at: path) { client.connectTimeoutSeconds = timeout }
         return client
+    }
+
+    /// ``seconds(_:_:at:)`` that must also be greater than 0.
+    mutating func positiveSeconds(_ fields: Fields, _ key: String, at path: ConfigPath) -> Double? {
+        guard let timeout = self.seconds(fields, key, at: path) else { return nil }
+        guard timeout > 0 else {
+            self.error(path.appending(key), "must be greater than 0")
+            return nil
+        }
+        return timeout
     }
 
     mutating func resources(_ fields: Fields, at path: ConfigPath, hasUsers: Bool, hasUpstream: Bool) -> [ResourceConfig] {

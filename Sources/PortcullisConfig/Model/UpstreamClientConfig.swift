@@ -2,6 +2,8 @@
 public struct UpstreamClientConfig: Sendable, Equatable {
     /// The whole upstream exchange must finish within this many seconds, else `504`.
     public var timeoutSeconds: Double
+    /// How long connecting to the upstream (TLS handshake included) may take, else `502`.
+    public var connectTimeoutSeconds: Double = 5
     /// TLS settings for an `https` upstream; `nil` verifies it against the system roots.
     public var secureSocket: ClientSecureSocketConfig?
     /// `auth`: the credentials added to every upstream request, replacing the inbound

@@ -10,10 +10,10 @@ import PortcullisMetrics
 import ServiceLifecycle
 
 /// A running Portcullis gateway: the gateway listener, the metrics listener and the upstream
-/// client, started and stopped together.
+/// pools, started and stopped together.
 ///
 /// `Gateway` is a `Service`: run it in a `ServiceGroup`. A graceful shutdown stops accepting
-/// connections, lets in-flight requests finish and then closes the upstream client.
+/// connections, lets in-flight requests finish and then closes the upstream connections.
 public struct Gateway: Service {
     public let config: GatewayConfig
     public let metrics: PortcullisMetrics
@@ -52,13 +52,16 @@ public struct Gateway: Service {
     }
 
     public func run() async throws {
-        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         // Certificates and keys are read before anything listens, so a bad file stops the start.
         let tls = try GatewayTLS(config: self.config)
         for warning in tls.warnings {
             self.logger.warning("\(warning.description)")
         }
-        let engine = try await AuthEngine.load(config: self.config, metrics: self.metrics, logger: self.logger, eventLoopGroup: eventLoopGroup)
+        let upstreams = try UpstreamSettings.make(config: self.config, tls: tls)
+        // Identity-provider clients (JWKS, introspection, token endpoints) stay on NIO's shared
+        // group; the listener and the upstream pools get loops of their own.
+        let idpGroup = MultiThreadedEventLoopGroup.singleton
+        let engine = try await AuthEngine.load(config: self.config, metrics: self.metrics, logger: self.logger, eventLoopGroup: idpGroup)
         for warning in engine.warnings {
             self.logger.warning("\(warning.description)")
         }
@@ -77,7 +80,7 @@ public struct Gateway: Service {
                 config: self.config,
                 metrics: self.metrics,
                 logger: self.logger,
-                eventLoopGroup: eventLoopGroup,
+                eventLoopGroup: idpGroup,
                 tokenClock: self.tokenClock
             )
         } catch {
@@ -86,48 +89,34 @@ public struct Gateway: Service {
         }
         let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics, credentials: credentials)
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
-        let longestTimeout = self.config.services.map(\.upstreamClient.timeoutSeconds).max() ?? 30
-        let proxy = UpstreamProxy(eventLoopGroup: eventLoopGroup, readTimeout: .milliseconds(Int64(longestTimeout * 1000)), tls: tls)
+
+        let listener = self.config.listener
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: listener.eventLoops ?? System.coreCount)
+        var loops: [ObjectIdentifier: LoopRuntime] = [:]
+        for eventLoop in group.makeIterator() {
+            let loop = LoopRuntime(eventLoop: eventLoop, upstreams: upstreams)
+            loop.start()
+            loops[ObjectIdentifier(eventLoop)] = loop
+        }
+        let pipeline = ServerPipeline(
+            gateway: GatewayRuntime(
+                routes: routes,
+                unmatched: ServiceMetrics(service: ServiceConfig.unmatchedName, metrics: self.metrics),
+                logger: self.logger,
+                requestHeaderTimeout: .nanoseconds(Int64(listener.requestHeaderTimeoutSeconds * 1e9)),
+                idleTimeout: .nanoseconds(Int64(listener.idleTimeoutSeconds * 1e9))
+            ),
+            loops: loops,
+            tls: tls.serverContext,
+            readsClientCertificates: tls.verifiesClients,
+            failures: TLSHandshakeFailure.Counters(metrics: self.metrics)
+        )
         let reporter = ListeningReporter(expectsMetrics: self.config.metrics != nil, report: self.onListening)
         let logger = self.logger
-
-        let clientCertificates = tls.verifiesClients ? ClientCertificateRegistry() : nil
-        let server: HTTPServerBuilder
-        if let serverTLS = tls.server {
-            server = .gatewayTLS(
-                serverTLS,
-                registry: clientCertificates,
-                failures: TLSHandshakeFailure.Counters(metrics: self.metrics)
-            )
-        } else {
-            server = .http1()
-        }
-        let scheme = tls.server == nil ? "http" : "https"
-        let gatewayApp = Application(
-            responder: GatewayResponder(
-                routes: routes,
-                proxy: proxy,
-                scheme: scheme,
-                clientCertificates: clientCertificates,
-                unmatched: ServiceMetrics(service: ServiceConfig.unmatchedName, metrics: self.metrics)
-            ),
-            server: server,
-            configuration: .init(address: .hostname(self.config.listener.host, port: self.config.listener.port), serverName: nil),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                logger.info(
-                    "gateway listening",
-                    metadata: [
-                        "address": "\(self.config.listener.host):\(port)", "scheme": "\(scheme)",
-                        "clientCertificates": "\(self.config.listener.secureSocket?.mutualSsl?.verifyClient.rawValue ?? "none")",
-                    ]
-                )
-                await reporter.gatewayBound(port: port)
-            },
-            eventLoopGroupProvider: .shared(eventLoopGroup),
-            logger: logger
-        )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: gatewayApp)]
+        let server = GatewayServer(group: group, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ListenerService(server: server, pipeline: pipeline, listener: listener, reporter: reporter, logger: logger))
+        ]
         if !engine.jwksSources.isEmpty {
             services.append(.init(service: IdentityProviderRefresh(engine: engine), successTerminationBehavior: .ignore))
         }
@@ -140,12 +129,12 @@ public struct Gateway: Service {
                     logger.info("metrics listening", metadata: ["address": "\(metricsConfig.host):\(port)", "path": "\(metricsConfig.path)"])
                     await reporter.metricsBound(port: port)
                 },
-                eventLoopGroupProvider: .shared(eventLoopGroup),
+                eventLoopGroupProvider: .shared(idpGroup),
                 logger: logger
             )
             services.append(.init(service: metricsApp))
         }
-        let group = ServiceGroup(
+        let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: services,
                 gracefulShutdownSignals: [],
@@ -153,23 +142,49 @@ public struct Gateway: Service {
                 logger: logger
             )
         )
+        var failure: (any Error)?
         do {
             try await withGracefulShutdownHandler {
-                try await group.run()
+                try await serviceGroup.run()
             } onGracefulShutdown: {
                 logger.info("graceful shutdown: draining in-flight requests")
-                Task { await group.triggerGracefulShutdown() }
+                Task { await serviceGroup.triggerGracefulShutdown() }
             }
         } catch {
-            await proxy.shutdown()
-            await credentials.shutdown()
-            await engine.shutdown()
-            throw error
+            failure = error
         }
-        await proxy.shutdown()
+        await server.drain()
+        for loop in loops.values {
+            try? await loop.stop().get()
+        }
+        try? await group.shutdownGracefully()
         await credentials.shutdown()
         await engine.shutdown()
+        if let failure { throw failure }
         logger.info("gateway stopped")
+    }
+}
+
+/// Binds the gateway listener, reports its port, and drains it on graceful shutdown.
+private struct ListenerService: Service {
+    let server: GatewayServer
+    let pipeline: ServerPipeline
+    let listener: ListenerConfig
+    let reporter: ListeningReporter
+    let logger: Logger
+
+    func run() async throws {
+        let port = try await self.server.bind(host: self.listener.host, port: self.listener.port, pipeline: self.pipeline)
+        self.logger.info(
+            "gateway listening",
+            metadata: [
+                "address": "\(self.listener.host):\(port)", "scheme": "\(self.listener.secureSocket == nil ? "http" : "https")",
+                "clientCertificates": "\(self.listener.secureSocket?.mutualSsl?.verifyClient.rawValue ?? "none")",
+            ]
+        )
+        await self.reporter.gatewayBound(port: port)
+        try? await gracefulShutdown()
+        await self.server.drain()
     }
 }
 

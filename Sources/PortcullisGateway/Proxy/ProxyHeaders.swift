@@ -1,13 +1,13 @@
-import HTTPTypes
 import NIOHTTP1
 import PortcullisAuth
 
 /// Header rewriting between the client and the upstream (RFC 9110 §7.6.1 and the contract §4).
 enum ProxyHeaders {
-    /// Hop-by-hop headers, never forwarded in either direction.
+    /// Hop-by-hop headers, never forwarded in either direction. `expect` too: the gateway answers
+    /// `100-continue` itself once the request is authorized.
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-        "te", "trailer", "transfer-encoding", "upgrade",
+        "te", "trailer", "transfer-encoding", "upgrade", "expect",
     ]
 
     /// Identity headers the gateway sets; inbound copies are always removed.
@@ -17,39 +17,53 @@ enum ProxyHeaders {
     static let forwarded: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "host"]
 
     /// The headers to send upstream for an inbound request.
+    ///
+    /// - Parameter authorization: the gateway's own credentials for the upstream
+    ///   (`upstreamClient.auth`), which replace the client's.
     static func upstreamHeaders(
-        from inbound: HTTPFields,
-        authority: String?,
+        from inbound: HTTPHeaders,
         downstream: Downstream,
-        target: UpstreamTarget
+        target: UpstreamTarget,
+        authorization: String?
     ) -> HTTPHeaders {
         let connectionListed = self.connectionTokens(inbound)
         var headers = HTTPHeaders()
         headers.reserveCapacity(inbound.count + 6)
-        var priorForwardedFor: [String] = []
-        for field in inbound {
-            let name = field.name.canonicalName
-            if name == "x-forwarded-for" {
-                priorForwardedFor.append(field.value)
+        headers.add(name: "host", value: target.hostHeader)
+        var forwardedFor = ""
+        var authority: String?
+        for (name, value) in inbound {
+            let lowered = name.lowercased()
+            switch lowered {
+            case "x-forwarded-for":
+                forwardedFor += forwardedFor.isEmpty ? value : ", " + value
                 continue
-            }
-            if self.hopByHop.contains(name) || self.identity.contains(name) || self.forwarded.contains(name)
-                || connectionListed.contains(name)
-            {
+            case "host":
+                if authority == nil { authority = value }
                 continue
+            case "authorization":
+                if target.hideCredentials || authorization != nil { continue }
+            default:
+                if self.hopByHop.contains(lowered) || self.identity.contains(lowered) || self.forwarded.contains(lowered)
+                    || (!connectionListed.isEmpty && connectionListed.contains(lowered))
+                {
+                    continue
+                }
             }
-            if name == "authorization" && target.hideCredentials { continue }
-            headers.add(name: field.name.rawName, value: field.value)
+            headers.add(name: name, value: value)
+        }
+        if let authorization {
+            headers.add(name: "authorization", value: authorization)
         }
         if let clientAddress = downstream.clientAddress {
-            priorForwardedFor.append(clientAddress)
+            forwardedFor += forwardedFor.isEmpty ? clientAddress : ", " + clientAddress
         }
-        if !priorForwardedFor.isEmpty {
-            headers.add(name: "x-forwarded-for", value: priorForwardedFor.joined(separator: ", "))
+        if !forwardedFor.isEmpty {
+            headers.add(name: "x-forwarded-for", value: forwardedFor)
         }
         headers.add(name: "x-forwarded-proto", value: downstream.scheme)
-        if let host = authority {
-            headers.add(name: "x-forwarded-host", value: host)
+        if let authority {
+            headers.add(name: "x-forwarded-host", value: authority)
         }
         if target.forwardIdentity, let principal = downstream.principal {
             headers.add(name: "x-auth-subject", value: principal.subject)
@@ -63,27 +77,23 @@ enum ProxyHeaders {
     }
 
     /// The headers to send the client for an upstream response.
-    static func clientHeaders(from upstream: HTTPHeaders) -> HTTPFields {
-        var connectionListed: Set<String> = []
-        for value in upstream["connection"] {
-            for token in value.split(separator: ",") {
-                connectionListed.insert(token.trimmingSpaces().lowercased())
-            }
-        }
-        var fields = HTTPFields()
-        fields.reserveCapacity(upstream.count)
+    static func clientHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
+        let connectionListed = self.connectionTokens(upstream)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(upstream.count)
         for (name, value) in upstream {
             let lowered = name.lowercased()
-            if self.hopByHop.contains(lowered) || connectionListed.contains(lowered) { continue }
-            guard let fieldName = HTTPField.Name(name) else { continue }
-            fields.append(HTTPField(name: fieldName, value: value))
+            if self.hopByHop.contains(lowered) || (!connectionListed.isEmpty && connectionListed.contains(lowered)) {
+                continue
+            }
+            headers.add(name: name, value: value)
         }
-        return fields
+        return headers
     }
 
-    private static func connectionTokens(_ fields: HTTPFields) -> Set<String> {
+    private static func connectionTokens(_ headers: HTTPHeaders) -> Set<String> {
         var tokens: Set<String> = []
-        for value in fields[values: .connection] {
+        for value in headers["connection"] {
             for token in value.split(separator: ",") {
                 tokens.insert(token.trimmingSpaces().lowercased())
             }

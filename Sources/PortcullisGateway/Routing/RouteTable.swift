@@ -1,4 +1,3 @@
-import Hummingbird
 import PortcullisAuth
 import PortcullisConfig
 import PortcullisMetrics
@@ -83,10 +82,9 @@ enum RouteMatch: Sendable {
             let upstream = service.upstream.map { url in
                 UpstreamTarget(
                     url: url,
-                    timeout: .milliseconds(Int64(service.upstreamClient.timeoutSeconds * 1000)),
+                    client: service.upstreamClient,
                     hideCredentials: service.hideCredentials,
                     forwardIdentity: service.forwardIdentity,
-                    secureSocket: service.upstreamClient.secureSocket,
                     credential: credentials.credential(forBasePath: service.basePath)
                 )
             }
@@ -94,7 +92,7 @@ enum RouteMatch: Sendable {
             for resource in service.resources {
                 let action: RouteAction
                 if let respond = resource.respond {
-                    action = .respond(Self.response(for: respond))
+                    action = .respond(FixedAnswer(respond))
                 } else if let upstream {
                     action = .proxy(upstream)
                 } else {
@@ -170,14 +168,5 @@ enum RouteMatch: Sendable {
             case .parameter: 1
             }
         } + [pattern.matchesRemainder ? 0 : 3]
-    }
-
-    private static func response(for respond: RespondConfig) -> Response {
-        var buffer = ByteBuffer()
-        buffer.writeString(respond.body)
-        var headers = HTTPFields()
-        headers[.contentType] = respond.contentType
-        headers[.contentLength] = String(buffer.readableBytes)
-        return Response(status: .init(code: respond.status), headers: headers, body: .init(byteBuffer: buffer))
     }
 }

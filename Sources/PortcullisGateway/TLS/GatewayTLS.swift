@@ -16,6 +16,8 @@ public struct GatewayTLS: Sendable {
     public let server: TLSConfiguration?
     /// Whether the listener asks for client certificates.
     public let verifiesClients: Bool
+    /// The listener's context, with ALPN for HTTP/2 and HTTP/1.1; `nil` for plain HTTP.
+    let serverContext: NIOSSLContext?
     /// Outbound configurations by the settings they were built from.
     let clients: [ClientSecureSocketConfig: TLSConfiguration]
     /// Things to tell the operator at start (an expired CA, for example).
@@ -39,6 +41,17 @@ public struct GatewayTLS: Sendable {
         }
         guard material.diagnostics.isEmpty else {
             throw ConfigError(diagnostics: material.diagnostics)
+        }
+        if var configuration = server {
+            configuration.applicationProtocols = ["h2", "http/1.1"]
+            do {
+                self.serverContext = try NIOSSLContext(configuration: configuration)
+            } catch {
+                let location = config.listener.secureSocket?.keyLocation ?? ConfigLocation.unknown(["listener", "secureSocket"])
+                throw ConfigError(diagnostics: [location.diagnostic("the TLS settings cannot be used: \(error)")])
+            }
+        } else {
+            self.serverContext = nil
         }
         self.server = server
         self.verifiesClients = config.listener.secureSocket?.mutualSsl != nil

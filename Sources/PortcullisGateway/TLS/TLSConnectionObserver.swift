@@ -5,24 +5,27 @@ import NIOTLS
 import PortcullisAuth
 
 /// Sits right after the TLS handler of each listener connection: counts failed handshakes by
-/// reason, and records the verified client certificate when a handshake completes.
+/// reason, and gives the connection its verified client certificate when the handshake completes
+/// (parsed once per connection, read by every request on it).
 ///
 /// Bytes pass through untouched; the handler only watches events and errors.
 final class TLSConnectionObserver: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    private let registry: ClientCertificateRegistry?
+    private let connection: ConnectionFacts
+    private let readsClientCertificates: Bool
     private let failures: TLSHandshakeFailure.Counters
     private let logger: Logger
     private var handshakeCompleted = false
     private var failureRecorded = false
-    private var registered: ObjectIdentifier?
 
-    /// - Parameter registry: where verified client certificates go; `nil` when the listener does
-    ///   not ask for them.
-    init(registry: ClientCertificateRegistry?, failures: TLSHandshakeFailure.Counters, logger: Logger) {
-        self.registry = registry
+    /// - Parameters:
+    ///   - connection: the connection whose certificate is recorded.
+    ///   - readsClientCertificates: whether the listener asks for client certificates.
+    init(connection: ConnectionFacts, readsClientCertificates: Bool, failures: TLSHandshakeFailure.Counters, logger: Logger) {
+        self.connection = connection
+        self.readsClientCertificates = readsClientCertificates
         self.failures = failures
         self.logger = logger
     }
@@ -52,24 +55,13 @@ final class TLSConnectionObserver: ChannelInboundHandler, RemovableChannelHandle
         context.fireErrorCaught(error)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if let registered {
-            self.registry?.remove(registered)
-            self.registered = nil
-        }
-        context.fireChannelInactive()
-    }
-
     private func recordClientCertificate(context: ChannelHandlerContext) {
-        guard let registry = self.registry,
+        guard self.readsClientCertificates,
             let peer = try? context.pipeline.syncOperations.nioSSL_peerCertificate()
         else { return }
         do {
             // The handshake verified the chain; parsing it again only extracts names and the hash.
-            let certificate = try ClientCertificate(derEncoded: peer.toDERBytes())
-            let connection = ObjectIdentifier(context.channel)
-            registry.store(certificate, for: connection)
-            self.registered = connection
+            self.connection.clientCertificate = try ClientCertificate(derEncoded: peer.toDERBytes())
         } catch {
             // BoringSSL accepted a certificate swift-certificates cannot parse: treat the connection
             // as having none, so mtls entries do not authenticate it.

@@ -1,0 +1,426 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import PortcullisAuth
+import PortcullisClientAuth
+import PortcullisConfig
+import PortcullisMetrics
+
+/// One proxied request: the client's request streamed to a connection from this loop's
+/// ``UpstreamPool``, and the upstream's response streamed back.
+///
+/// Lives on the client connection's event loop, like the upstream connection it borrows: no
+/// hop, no lock. Each side's reads are held while the other side cannot take more, so memory
+/// stays bounded whatever the peers' speeds. Failures before the response head are answered
+/// (`502`, `504`); after it the client connection is closed, so a cut body never looks complete.
+final class ProxyExchange: UpstreamConnectionDelegate {
+    private enum Phase {
+        /// Waiting for `upstreamClient.auth` to give a token.
+        case credentials
+        /// Waiting for a new connection.
+        case connecting
+        /// Request and response flow.
+        case exchanging
+        /// The upstream refused the gateway's token; waiting to know if a new one can be had. The
+        /// refusal's body (and end) may already arrive: it is kept in case it must be forwarded.
+        case renewing(HTTPResponseHead, body: [ByteBuffer], ended: Bool)
+        /// Reading and dropping the refused response before sending the request again.
+        case discarding
+        case done
+    }
+
+    /// The largest request body kept (besides being streamed) toward an upstream whose
+    /// `upstreamClient.auth` renews tokens, so the request can be repeated after a `401`.
+    static let replayableBodySize = 64 * 1024
+
+    private unowned let client: HTTPConnectionHandler
+    private let target: UpstreamTarget
+    private let pool: UpstreamPool
+    private let service: ServiceRuntime
+    private let logger: Logger
+    private let inbound: HTTPRequestHead
+    private var outbound: HTTPRequestHead
+    private let principal: Principal?
+    private var phase: Phase = .connecting
+    private var upstream: UpstreamConnection?
+    /// Parts read from the client before a connection was there to take them.
+    private var pending: [HTTPClientRequestPart] = []
+    /// HTTP/2 requests without `content-length`: the head waits until the body's first part or
+    /// its end tells how to frame it.
+    private var headHeld = false
+    private var headSent = false
+    private var requestEnded = false
+    private var bodySent = false
+    private var responseStarted = false
+    /// The request body kept for a second attempt; `nil` when the request cannot be repeated.
+    private var replay: [ByteBuffer]?
+    private var authorization: String?
+    private var staleRetried = false
+    private var reusedConnection = false
+    private var deadline: NIODeadline
+    private var lastActivity: NIODeadline
+    private var upstreamStarted: NIODeadline = .distantPast
+
+    init(
+        client: HTTPConnectionHandler,
+        head: HTTPRequestHead,
+        target: UpstreamTarget,
+        pool: UpstreamPool,
+        principal: Principal?,
+        service: ServiceRuntime,
+        logger: Logger
+    ) {
+        self.client = client
+        self.inbound = head
+        self.target = target
+        self.pool = pool
+        self.principal = principal
+        self.service = service
+        self.logger = logger
+        self.outbound = HTTPRequestHead(version: .http1_1, method: head.method, uri: target.url.pathPrefix + head.uri)
+        self.deadline = client.loop.now + target.timeout
+        self.lastActivity = client.loop.now
+        if let credential = target.credential, credential.renewsOnRejection {
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init) {
+                self.replay = length <= Self.replayableBodySize ? [] : nil
+            } else {
+                self.replay = head.headers.contains(name: "transfer-encoding") ? nil : []
+            }
+        }
+    }
+
+    func start() {
+        if self.inbound.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            // Authorized: now the client may send its body (RFC 9110 §10.1.1).
+            self.client.write(.head(HTTPResponseHead(version: .http1_1, status: .continue)))
+            self.client.flushIfNeeded()
+        }
+        guard let credential = self.target.credential else {
+            return self.prepare(authorization: nil)
+        }
+        if let value = credential.immediateAuthorization() {
+            return self.prepare(authorization: value)
+        }
+        self.phase = .credentials
+        self.client.holdReads()
+        let promise = self.client.loop.eventLoop.makePromise(of: String.self)
+        promise.completeWithTask { try await credential.authorization() }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            guard case .credentials = self.phase else { return }
+            switch result {
+            case .success(let value):
+                self.prepare(authorization: value)
+            case .failure(let error):
+                // The token manager logs each failed token request; this is per request.
+                self.logger.notice(
+                    "no upstream credentials; request not sent",
+                    metadata: ["service": "\(self.service.name)", "reason": "\(error)"]
+                )
+                self.failBeforeResponse(.badGateway)
+            }
+        }
+    }
+
+    private func prepare(authorization: String?) {
+        self.authorization = authorization
+        let connection = self.client.connection
+        self.outbound.headers = ProxyHeaders.upstreamHeaders(
+            from: self.inbound.headers,
+            downstream: Downstream(
+                clientAddress: connection.clientAddress,
+                scheme: connection.scheme,
+                principal: self.principal,
+                clientCertificate: self.target.forwardIdentity ? connection.clientCertificate : nil
+            ),
+            target: self.target,
+            authorization: authorization
+        )
+        // `content-length` is copied with the end-to-end headers; a transfer coding is redone.
+        if !self.inbound.headers.contains(name: "content-length") {
+            if self.inbound.headers.contains(name: "transfer-encoding") {
+                self.outbound.headers.add(name: "transfer-encoding", value: "chunked")
+            } else if connection.isHTTP2 {
+                self.headHeld = true
+            }
+        }
+        self.acquire()
+    }
+
+    private func acquire() {
+        if let connection = self.pool.acquire() {
+            self.reusedConnection = true
+            return self.attach(connection)
+        }
+        self.reusedConnection = false
+        self.phase = .connecting
+        self.client.holdReads()
+        self.pool.connect().assumeIsolated().whenComplete { result in
+            guard case .connecting = self.phase else {
+                if case .success(let connection) = result { connection.close() }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                self.attach(connection)
+            case .failure(let error):
+                self.logger.notice("upstream unreachable", metadata: ["service": "\(self.service.name)", "reason": "\(error)"])
+                self.failBeforeResponse(.badGateway)
+            }
+        }
+    }
+
+    private func attach(_ connection: UpstreamConnection) {
+        self.phase = .exchanging
+        self.upstream = connection
+        self.upstreamStarted = .now()
+        connection.begin(self)
+        if !self.headHeld {
+            self.sendHead()
+        }
+        for part in self.pending {
+            connection.write(part)
+        }
+        self.pending.removeAll()
+        connection.flush()
+        if connection.isWritable {
+            self.client.resumeReads()
+        } else {
+            self.client.holdReads()
+        }
+    }
+
+    private func sendHead() {
+        self.headHeld = false
+        self.headSent = true
+        self.upstream?.write(.head(self.outbound))
+    }
+
+    // MARK: From the client
+
+    func clientPart(_ part: HTTPServerRequestPart) {
+        switch part {
+        case .head:
+            return
+        case .body(let buffer):
+            if self.replay != nil { self.replay?.append(buffer) }
+            self.bodySent = true
+            if self.headHeld {
+                self.outbound.headers.add(name: "transfer-encoding", value: "chunked")
+                self.forwardHead()
+            }
+            self.forward(.body(.byteBuffer(buffer)))
+        case .end:
+            self.requestEnded = true
+            if self.headHeld {
+                self.forwardHead()
+            }
+            self.forward(.end(nil))
+        }
+    }
+
+    private func forwardHead() {
+        self.headHeld = false
+        if let upstream = self.upstream, case .exchanging = self.phase {
+            self.headSent = true
+            upstream.write(.head(self.outbound))
+        }
+    }
+
+    private func forward(_ part: HTTPClientRequestPart) {
+        if let upstream = self.upstream, case .exchanging = self.phase, self.headSent {
+            upstream.write(part)
+        } else {
+            self.pending.append(part)
+        }
+    }
+
+    func clientReadComplete() {
+        self.upstream?.flush()
+    }
+
+    func clientWritabilityChanged(_ isWritable: Bool) {
+        if isWritable {
+            self.upstream?.resumeReads()
+        } else {
+            self.upstream?.holdReads()
+        }
+    }
+
+    func clientClosed() {
+        self.phase = .done
+        self.releaseUpstream()
+    }
+
+    // MARK: From the upstream
+
+    func upstreamHead(_ head: HTTPResponseHead) {
+        guard case .exchanging = self.phase else { return }
+        if head.status == .unauthorized, self.replay != nil, self.requestEnded, let authorization, let credential = self.target.credential {
+            // The upstream refused the gateway's token (revoked before its expiry): ask for a new
+            // one while the refusal waits, and send the request once more if there is one.
+            self.phase = .renewing(head, body: [], ended: false)
+            self.upstream?.holdReads()
+            let promise = self.client.loop.eventLoop.makePromise(of: String?.self)
+            promise.completeWithTask { await credential.renewed(afterRejecting: authorization) }
+            promise.futureResult.assumeIsolated().whenSuccess { renewed in
+                guard case .renewing(let refused, let body, let ended) = self.phase else { return }
+                if let renewed {
+                    self.authorization = renewed
+                    self.outbound.headers.replaceOrAdd(name: "authorization", value: renewed)
+                    self.phase = .discarding
+                    if ended {
+                        self.upstreamEnd()
+                    } else {
+                        self.upstream?.resumeReads()
+                    }
+                } else {
+                    self.phase = .exchanging
+                    self.forwardResponseHead(refused)
+                    for part in body { self.upstreamBody(part) }
+                    if ended {
+                        self.upstreamEnd()
+                    } else {
+                        self.upstream?.resumeReads()
+                    }
+                }
+            }
+            return
+        }
+        self.forwardResponseHead(head)
+    }
+
+    private func forwardResponseHead(_ head: HTTPResponseHead) {
+        self.responseStarted = true
+        self.service.metrics.recordUpstream(duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
+        var response = HTTPResponseHead(version: .http1_1, status: head.status, headers: ProxyHeaders.clientHeaders(from: head.headers))
+        self.client.writeHead(&response)
+    }
+
+    func upstreamBody(_ body: ByteBuffer) {
+        if case .renewing(let head, var kept, let ended) = self.phase {
+            self.phase = .done
+            kept.append(body)
+            self.phase = .renewing(head, body: kept, ended: ended)
+            return
+        }
+        guard case .exchanging = self.phase else { return }
+        self.lastActivity = self.client.loop.now
+        self.client.write(.body(.byteBuffer(body)))
+        if !self.client.isClientWritable {
+            self.upstream?.holdReads()
+        }
+    }
+
+    func upstreamEnd() {
+        switch self.phase {
+        case .renewing(let head, let body, _):
+            self.phase = .renewing(head, body: body, ended: true)
+        case .discarding:
+            // The refused answer is read: send the request again, with its new token and kept body.
+            self.releaseUpstream()
+            self.pending = self.replay.map { body in body.map { .body(.byteBuffer($0)) } } ?? []
+            self.pending.append(.end(nil))
+            self.replay = nil  // sent again once at most
+            self.headSent = false
+            self.acquireForResend()
+        case .exchanging:
+            self.phase = .done
+            self.releaseUpstream()
+            self.client.endResponse()
+            self.client.exchangeFinished(requestEnded: self.requestEnded)
+        default:
+            return
+        }
+    }
+
+    private func acquireForResend() {
+        self.deadline = self.client.loop.now + self.target.timeout
+        self.acquire()
+    }
+
+    func upstreamReadComplete() {
+        self.client.flushIfNeeded()
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        self.upstream = nil
+        switch self.phase {
+        case .exchanging, .renewing, .discarding:
+            break
+        default:
+            return
+        }
+        if self.responseStarted {
+            self.logger.notice("upstream failed mid-response", metadata: ["service": "\(self.service.name)", "error": "\(error)"])
+            self.phase = .done
+            self.client.abort()
+            return
+        }
+        if self.reusedConnection, !self.staleRetried, !self.bodySent, !HTTPConnectionHandler.declaresBody(self.inbound), Self.isIdempotent(self.inbound.method) {
+            // A pooled connection the upstream had closed meanwhile: nothing was processed, so
+            // the request may go again on another connection.
+            self.staleRetried = true
+            self.headSent = false
+            self.pending = self.requestEnded ? [.end(nil)] : []
+            return self.acquire()
+        }
+        self.logger.notice("upstream unreachable", metadata: ["service": "\(self.service.name)", "reason": "\(error)"])
+        self.failBeforeResponse(.badGateway)
+    }
+
+    func upstreamWritabilityChanged(_ isWritable: Bool) {
+        if isWritable {
+            self.client.resumeReads()
+        } else {
+            self.client.holdReads()
+        }
+    }
+
+    // MARK: Deadlines
+
+    func tick(now: NIODeadline) {
+        switch self.phase {
+        case .connecting, .exchanging, .renewing, .discarding, .credentials:
+            if !self.responseStarted {
+                if now >= self.deadline {
+                    self.logger.notice("upstream timed out", metadata: ["service": "\(self.service.name)"])
+                    self.releaseUpstream(closing: true)
+                    self.failBeforeResponse(.gatewayTimeout)
+                }
+            } else if now - self.lastActivity >= self.target.timeoutAmount {
+                self.logger.notice("upstream stalled mid-response", metadata: ["service": "\(self.service.name)"])
+                self.phase = .done
+                self.releaseUpstream(closing: true)
+                self.client.abort()
+            }
+        case .done:
+            break
+        }
+    }
+
+    // MARK: Endings
+
+    private func failBeforeResponse(_ answer: FixedAnswer) {
+        self.phase = .done
+        self.releaseUpstream(closing: true)
+        self.client.resumeReads()
+        self.client.exchangeFailed(answer, requestEnded: self.requestEnded, expectsBody: HTTPConnectionHandler.declaresBody(self.inbound))
+    }
+
+    private func releaseUpstream(closing: Bool = false) {
+        guard let upstream = self.upstream else { return }
+        self.upstream = nil
+        if closing {
+            upstream.close()
+        } else {
+            self.pool.release(upstream, now: self.client.loop.now)
+        }
+    }
+
+    private static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: true
+        default: false
+        }
+    }
+}

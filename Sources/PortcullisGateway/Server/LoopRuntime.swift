@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+
+/// What the connections of one event loop share: its upstream pools, a coarse clock, the `Date`
+/// header and the handlers its timer sweeps.
+///
+/// One per event loop, built at start and used only on that loop, so nothing here takes a lock.
+/// A single repeating task per loop (every ``tickInterval``) refreshes the clock and the date and
+/// gives every registered handler a chance to act on its deadlines: no request arms a timer.
+///
+/// - Important: Every member must be used on ``eventLoop`` only.
+final class LoopRuntime: @unchecked Sendable {
+    /// How often deadlines are checked: every timeout acts within this much of its deadline.
+    static let tickInterval: TimeAmount = .milliseconds(250)
+
+    let eventLoop: any EventLoop
+    /// The upstream pools of this loop, by upstream.
+    let pools: [UpstreamKey: UpstreamPool]
+    /// `now` as of the last tick: what deadlines are compared against.
+    private(set) var now: NIODeadline
+    /// The `Date` header value (RFC 9110 §5.6.7), refreshed each second.
+    private(set) var date: String
+    private var dateSecond: Int = -1
+    private var tickers: [any LoopTicking] = []
+    private var requestCount: UInt64 = 0
+    private let loopID = UInt64.random(in: 0...0xFFFF)
+    private var ticker: RepeatedTask?
+
+    init(eventLoop: any EventLoop, upstreams: [UpstreamKey: UpstreamPool.Settings]) {
+        self.eventLoop = eventLoop
+        self.now = .now()
+        self.date = ""
+        var pools: [UpstreamKey: UpstreamPool] = [:]
+        for (key, settings) in upstreams {
+            pools[key] = UpstreamPool(eventLoop: eventLoop, settings: settings)
+        }
+        self.pools = pools
+        self.refreshDate()
+    }
+
+    /// Starts the loop's timer.
+    func start() {
+        self.eventLoop.execute {
+            self.ticker = self.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { _ in
+                self.tick()
+            }
+        }
+    }
+
+    /// Stops the timer and closes idle upstream connections.
+    func stop() -> EventLoopFuture<Void> {
+        self.eventLoop.submit {
+            self.ticker?.cancel()
+            self.ticker = nil
+            for pool in self.pools.values { pool.closeAll() }
+            self.tickers.removeAll()
+        }
+    }
+
+    /// An identifier for a request's log lines: this loop's random tag, then a count.
+    func nextRequestID() -> String {
+        self.requestCount += 1
+        return String(self.loopID, radix: 16) + "-" + String(self.requestCount)
+    }
+
+    /// Adds `handler` to the handlers checked on every tick.
+    func register(_ handler: any LoopTicking) {
+        handler.tickIndex = self.tickers.count
+        self.tickers.append(handler)
+    }
+
+    /// Removes a handler added with ``register(_:)``.
+    func deregister(_ handler: any LoopTicking) {
+        let index = handler.tickIndex
+        guard index >= 0, index < self.tickers.count, self.tickers[index] === handler else { return }
+        let last = self.tickers.removeLast()
+        if index < self.tickers.count {
+            self.tickers[index] = last
+            last.tickIndex = index
+        }
+        handler.tickIndex = -1
+    }
+
+    private func tick() {
+        self.now = .now()
+        self.refreshDate()
+        // Handlers may deregister themselves while ticking: walk a copy of the indices backwards.
+        var index = self.tickers.count - 1
+        while index >= 0 {
+            if index < self.tickers.count {
+                self.tickers[index].tick(now: self.now)
+            }
+            index -= 1
+        }
+        for pool in self.pools.values {
+            pool.sweep(now: self.now)
+        }
+    }
+
+    private func refreshDate() {
+        var seconds = time(nil)
+        guard seconds != self.dateSecond else { return }
+        self.dateSecond = seconds
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        self.date =
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(1900 + Int(parts.tm_year)) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}
+
+/// Something a ``LoopRuntime`` checks on every tick (a connection with deadlines).
+protocol LoopTicking: AnyObject {
+    /// The handler's place in its loop's list; kept by the loop.
+    var tickIndex: Int { get set }
+    func tick(now: NIODeadline)
+}

@@ -1,0 +1,99 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The keep-alive connections of one event loop to one upstream.
+///
+/// Used only on its loop: no locks, and ``acquire()`` hands back an idle connection synchronously.
+/// It starts empty (a request that never passes auth never opens a connection), keeps idle
+/// connections last-in first-out (the warmest first; the oldest age out in ``sweep(now:)``), and
+/// gives a connection back to the idle list only when its exchange ended cleanly
+/// (``UpstreamConnection/isReusable``).
+final class UpstreamPool {
+    struct Settings: Sendable {
+        var host: String
+        var port: Int
+        /// `nil` for plain HTTP.
+        var tls: NIOSSLContext?
+        /// The name checked against the upstream's certificate and sent as SNI; `nil` for an IP address.
+        var serverHostname: String?
+        var connectTimeout: TimeAmount
+        /// The most idle connections kept on this loop.
+        var maximumIdle: Int = 256
+        /// Idle connections older than this are closed.
+        var idleTimeout: TimeAmount = .seconds(55)
+        /// Requests sent on one connection before it is closed (nginx's `keepalive_requests`).
+        var requestsPerConnection: Int = 1000
+    }
+
+    let eventLoop: any EventLoop
+    let settings: Settings
+    private var idle: [UpstreamConnection] = []
+
+    init(eventLoop: any EventLoop, settings: Settings) {
+        self.eventLoop = eventLoop
+        self.settings = settings
+    }
+
+    /// An idle connection ready for a request, or `nil` when a new one must be made.
+    func acquire() -> UpstreamConnection? {
+        while let connection = self.idle.popLast() {
+            if connection.isIdleAndOpen { return connection }
+        }
+        return nil
+    }
+
+    /// Opens a new connection on this loop.
+    func connect() -> EventLoopFuture<UpstreamConnection> {
+        let settings = self.settings
+        let bootstrap = ClientBootstrap(group: self.eventLoop)
+            .connectTimeout(settings.connectTimeout)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls = settings.tls {
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: settings.serverHostname))
+                    }
+                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    try sync.addHandler(UpstreamConnection(requestsPerConnection: settings.requestsPerConnection))
+                }
+            }
+        return bootstrap.connect(host: settings.host, port: settings.port).flatMapThrowing { channel in
+            try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
+        }
+    }
+
+    /// Takes a connection back after an exchange (every exchange ends here, cleanly or not);
+    /// closes it unless it can serve another request.
+    func release(_ connection: UpstreamConnection, now: NIODeadline) {
+        guard connection.finish(), self.idle.count < self.settings.maximumIdle else {
+            connection.close()
+            return
+        }
+        connection.parkedAt = now
+        self.idle.append(connection)
+    }
+
+    /// Closes idle connections parked longer than the idle timeout.
+    func sweep(now: NIODeadline) {
+        let limit = now - self.settings.idleTimeout
+        var expired = 0
+        while expired < self.idle.count, self.idle[expired].parkedAt < limit || !self.idle[expired].isIdleAndOpen {
+            expired += 1
+        }
+        guard expired > 0 else { return }
+        for connection in self.idle[..<expired] { connection.close() }
+        self.idle.removeFirst(expired)
+    }
+
+    func closeAll() {
+        for connection in self.idle { connection.close() }
+        self.idle.removeAll()
+    }
+
+    /// Idle connections held, for tests.
+    var idleCount: Int { self.idle.count }
+}
