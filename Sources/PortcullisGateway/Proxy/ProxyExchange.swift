@@ -326,7 +326,6 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         case .exchanging:
             self.phase = .done
             self.releaseUpstream()
-            self.client.endResponse()
             self.client.exchangeFinished(requestEnded: self.requestEnded)
         default:
             return

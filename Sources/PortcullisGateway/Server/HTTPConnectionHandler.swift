@@ -25,8 +25,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         case idle(since: NIODeadline)
         /// A decision or a credential is pending; request parts that arrive meanwhile wait here.
         case waiting(buffered: [HTTPServerRequestPart])
-        /// A fixed answer was written; the rest of the request is read and dropped.
-        case answered(requestEnded: Bool)
+        /// The response ended before the request did; the rest of the request is read and dropped.
+        case answered
         case proxying(ProxyExchange)
         case closed
     }
@@ -269,11 +269,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         if answer.body.readableBytes > 0 {
             self.write(.body(.byteBuffer(answer.body)))
         }
-        self.state = .answered(requestEnded: requestEnded)
-        self.endResponse()
-        if requestEnded {
-            self.requestEnded()
-        }
+        self.endResponse(requestEnded: requestEnded)
     }
 
     // MARK: For the exchange
@@ -308,8 +304,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     /// Writes the response end; closes the connection after it when it must.
-    func endResponse() {
+    ///
+    /// The state moves on first: writing the end lets `HTTPServerPipelineHandler` deliver a
+    /// pipelined request at once, when the current one has been read to its end.
+    private func endResponse(requestEnded: Bool) {
         guard let context else { return }
+        self.state = requestEnded ? .idle(since: self.loop.now) : .answered
         self.needsFlush = false
         if self.closeAfterResponse {
             self.state = .closed
@@ -321,14 +321,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
     }
 
-    /// The exchange wrote the whole response.
+    /// The exchange read the whole response: ends it, and the request is over once read to its end.
     func exchangeFinished(requestEnded: Bool) {
         guard case .proxying = self.state else { return }
-        self.state = .answered(requestEnded: requestEnded)
         self.resumeReads()
-        if requestEnded {
-            self.requestEnded()
-        }
+        self.endResponse(requestEnded: requestEnded)
     }
 
     /// The exchange failed before a response head: answer for it.
@@ -358,7 +355,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
     }
 
-    /// The request's last part was read and its response written: ready for the next request.
+    /// The request's last part was read after its response was written: ready for the next request.
     private func requestEnded() {
         guard case .answered = self.state else { return }
         self.state = .idle(since: self.loop.now)
