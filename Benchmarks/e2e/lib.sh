@@ -55,16 +55,26 @@ expect() {
 }
 
 row() {  # name status gateway-url nginx-url [header]
+    # ROUNDS alternating runs (gateway, nginx, gateway, nginx, ...): the noisy machine moves both
+    # sides of a round alike, so the median of the per-round ratios is the figure to quote.
     local name=$1 status=$2 gw=$3 ngx=$4; shift 4
+    if [ -n "${ONLY:-}" ] && ! [[ "$name" =~ $ONLY ]]; then return; fi
     expect "$status" "$gw" "$@"; expect "$status" "$ngx" "$@"   # also warms caches and pools
-    read -r g_rps g_p50 g_p99 g_bad <<<"$(run "$gw" "$@")"
-    read -r n_rps n_p50 n_p99 n_bad <<<"$(run "$ngx" "$@")"
-    if [ "$status" = 200 ] && { [ "$g_bad" != 0 ] || [ "$n_bad" != 0 ]; }; then
-        echo "warning: $name: non-2xx answers under load: gateway $g_bad, nginx $n_bad" >&2
-    fi
-    printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' "$name" "$g_rps" "$g_p50" "$g_p99" "$n_rps" "$n_p50" "$n_p99" \
-        "$(ratio "$g_rps" "$n_rps")"
+    local ratios=() g_all=() n_all=() round
+    for round in $(seq 1 "${ROUNDS:-3}"); do
+        read -r g_rps g_p50 g_p99 g_bad <<<"$(run "$gw" "$@")"
+        read -r n_rps n_p50 n_p99 n_bad <<<"$(run "$ngx" "$@")"
+        if [ "$status" = 200 ] && { [ "$g_bad" != 0 ] || [ "$n_bad" != 0 ]; }; then
+            echo "warning: $name: non-2xx answers under load: gateway $g_bad, nginx $n_bad" >&2
+        fi
+        ratios+=("$(ratio "$g_rps" "$n_rps")"); g_all+=("$g_rps"); n_all+=("$n_rps")
+    done
+    # The last round's latencies; the medians of the rates and of the ratios.
+    printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' "$name" "$(median "${g_all[@]}")" "$g_p50" "$g_p99" \
+        "$(median "${n_all[@]}")" "$n_p50" "$n_p99" "$(median "${ratios[@]}")"
 }
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 header() {
     printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' scenario "gw req/s" "gw p50" "gw p99" "nginx r/s" "ngx p50" "ngx p99" ratio

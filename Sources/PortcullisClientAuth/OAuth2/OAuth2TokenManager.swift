@@ -46,12 +46,8 @@ public final class OAuth2TokenManager: OutboundCredential, CustomStringConvertib
     }
 
     public func authorization() async throws(ClientAuthError) -> String {
-        switch self.cache.lookup() {
-        case .valid(let header):
-            return header
-        case .renewSoon(let header):
-            let renewal = Task { await self.refresher.renewInBackground() }
-            self.background.withLock { $0 = renewal }
+        switch self.lookupStartingRenewal() {
+        case .valid(let header), .renewSoon(let header):
             return header
         case .backingOff(let error, let seconds):
             throw .backingOff(last: error.description, retryInSeconds: seconds)
@@ -61,16 +57,20 @@ public final class OAuth2TokenManager: OutboundCredential, CustomStringConvertib
     }
 
     public func immediateAuthorization() -> String? {
-        switch self.cache.lookup() {
-        case .valid(let header):
-            return header
-        case .renewSoon(let header):
+        switch self.lookupStartingRenewal() {
+        case .valid(let header), .renewSoon(let header): header
+        case .backingOff, .missing: nil
+        }
+    }
+
+    /// The cached token; when it is close to expiry, a background renewal is started first.
+    private func lookupStartingRenewal() -> TokenCache.Lookup {
+        let lookup = self.cache.lookup()
+        if case .renewSoon = lookup {
             let renewal = Task { await self.refresher.renewInBackground() }
             self.background.withLock { $0 = renewal }
-            return header
-        case .backingOff, .missing:
-            return nil
         }
+        return lookup
     }
 
     public func rejected(_ authorization: String) async {
