@@ -8,6 +8,7 @@
 #
 # Scenarios (gateway vs nginx):
 #   proxy, no auth          /open/     vs  nginx proxy_pass
+#   proxy vs passthrough    /open/     vs  a TCP splice on SwiftNIO (Benchmarks/spikes/tcp-passthrough)
 #   Basic + proxy (SHA)     /basic/    vs  nginx auth_basic ({SHA} file) + proxy_pass
 #   Basic + proxy (bcrypt)  /basic/    vs  nginx auth_basic (bcrypt cost 10) + proxy_pass
 #   Basic + answer here     /hello     vs  nginx auth_basic ({SHA}) + a static file
@@ -36,7 +37,7 @@ WORKERS=${WORKERS:-$(nproc)}   # nginx workers = the gateway's event-loop thread
 source "$root/Benchmarks/e2e/lib.sh"
 prepare nginx=nginx-light wrk=wrk htpasswd=apache2-utils openssl=openssl slapd=slapd
 
-BACKEND=18080; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095; LDAP=18096
+BACKEND=18080; PASSTHROUGH=18086; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095; LDAP=18096
 
 python="$root/.build/test-python/bin/python"
 if ! "$python" -c "import django, oauth2_provider" 2>/dev/null; then
@@ -95,6 +96,12 @@ http {
 }
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
+
+# The ceiling of any NIO proxy: bytes spliced to the backend on the same loop, no HTTP.
+echo "==> building the TCP passthrough spike (release)"
+swift build -c release --package-path "$root/Benchmarks/spikes/tcp-passthrough" >/dev/null
+"$root/Benchmarks/spikes/tcp-passthrough/.build/release/TCPPassthrough" "$PASSTHROUGH" "$BACKEND" "$WORKERS" > "$work/passthrough.out" 2>&1 &
+pids+=($!)
 
 ldap_record="connectionUrl = \"ldap://127.0.0.1:$LDAP\", connectionName = \"cn=gateway,dc=example,dc=com\", connectionPassword = \"gateway-secret\", userSearchBase = \"ou=people,dc=example,dc=com\", userNameSearchFilter = \"(&(objectClass=inetOrgPerson)(uid=?))\", groupSearchBase = [\"ou=groups,dc=example,dc=com\"]"
 for _ in $(seq 1 100); do grep -q ready "$work/slapd.out" && break; sleep 0.1; done
@@ -200,6 +207,7 @@ introspected="Authorization: Bearer $opaque"
 echo "==> $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; nginx workers $WORKERS"
 header
 row "proxy, no auth" 200 "http://127.0.0.1:$GATEWAY/open/" "http://127.0.0.1:$NGX_PROXY/"
+row "proxy vs TCP passthrough" 200 "http://127.0.0.1:$GATEWAY/open/" "http://127.0.0.1:$PASSTHROUGH/"
 row "Basic + proxy vs {SHA}" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/" "$auth"
 row "Basic + proxy vs bcrypt" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_BCRYPT/" "$auth"
 row "Basic + answer here" 200 "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0.1:$NGX_HELLO/" "$auth"

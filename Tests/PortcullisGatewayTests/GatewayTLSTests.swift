@@ -102,6 +102,43 @@ struct GatewayTLSTests {
         }
     }
 
+    @Test("an HTTP/2 upload without content-length reaches the upstream whole (chunked toward HTTP/1.1)")
+    func http2UploadWithoutLength() async throws {
+        let pki = try Self.makePKI()
+        let toml = """
+            [listener]
+            port = 0
+            [listener.secureSocket]
+            key = { certFile = "\(pki.path("server.crt"))", keyFile = "\(pki.path("server.key"))" }
+
+            [[service]]
+            name = "open"
+            basePath = "/open"
+            upstream = "UPSTREAM"
+            auth = []
+            """
+        let upload = pki.path("upload.bin")
+        let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try Data(bytes).write(to: URL(fileURLWithPath: upload))
+        var sum = TestUpstream.checksumSeed
+        TestUpstream.checksum(bytes, into: &sum)
+        let checksum = sum
+        try await GatewayHarness.run(toml) { gateway in
+            // A user-set chunked coding makes curl send no content-length; over HTTP/2 the body is
+            // plain DATA frames.
+            let response = try await TLSClients.curl(
+                gateway.base + "/open/upload",
+                ca: pki.path("ca.crt"),
+                ["--http2", "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + upload]
+            )
+            #expect(response.status == 200, "\(response.body)")
+            #expect(response.httpVersion == "2")
+            #expect(response.body.contains("\"bodyLength\":300000"), "\(response.body)")
+            #expect(response.body.contains("\"bodyChecksum\":\(checksum)"), "\(response.body)")
+            #expect(!response.body.contains("\"content-length\""), "\(response.body)")
+        }
+    }
+
     @Test("HTTPS with a PKCS#12 keystore: Python's ssl module verifies the chain and gets an answer")
     func pkcs12Keystore() async throws {
         let pki = try Self.makePKI()
