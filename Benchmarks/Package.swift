@@ -97,5 +97,20 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
         ),
+        .executableTarget(
+            name: "RequestPathHotPath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "BenchmarkSupport",
+                .product(name: "PortcullisConfig", package: "portcullis"),
+                .product(name: "PortcullisGateway", package: "portcullis"),
+                .product(name: "PortcullisMetrics", package: "portcullis"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/RequestPathHotPath",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
     ]
 )

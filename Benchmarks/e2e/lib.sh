@@ -47,7 +47,7 @@ run() {
 expect() {
     local want=$1 url=$2; shift 2
     local got
-    got=$(curl -s ${CURL_CA:+--cacert "$CURL_CA"} -o /dev/null -w '%{http_code}' "$url" ${1:+-H "$1"})
+    got=$(curl -s --max-time 10 ${CURL_CA:+--cacert "$CURL_CA"} -o /dev/null -w '%{http_code}' "$url" ${1:+-H "$1"})
     if [ "$got" != "$want" ]; then
         echo "error: $url answered $got, not $want; see $work/logs/error.log" >&2
         exit 1

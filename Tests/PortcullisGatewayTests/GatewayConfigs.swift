@@ -101,7 +101,7 @@ enum GatewayConfigs {
         basePath = "/timeout"
         upstream = "UPSTREAM/hold"
           [service.upstreamClient]
-          timeoutSeconds = 0.5
+          timeoutSeconds = 2
 
         [[service]]
         name = "prefixed"

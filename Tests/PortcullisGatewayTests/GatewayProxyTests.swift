@@ -137,7 +137,8 @@ struct GatewayProxyTests {
         try await GatewayHarness.run(GatewayConfigs.gateway) { gateway in
             let response = try await gateway.get("/timeout/x")
             #expect(response.status == 504)
-            #expect(await gateway.upstream.gate.arrivals == 1)
+            let arrivals = await gateway.upstream.gate.arrivals
+            #expect(arrivals == 1, "arrivals: \(arrivals)")
         }
     }
 

@@ -78,8 +78,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         self.service = service
         self.logger = logger
         self.outbound = HTTPRequestHead(version: .http1_1, method: head.method, uri: target.url.pathPrefix + head.uri)
-        self.deadline = client.loop.now + target.timeout
-        self.lastActivity = client.loop.now
+        self.deadline = .now() + target.timeout
+        self.lastActivity = .now()
         if let credential = target.credential, credential.renewsOnRejection {
             if let length = head.headers.first(name: "content-length").flatMap(Int.init) {
                 self.replay = length <= Self.replayableBodySize ? [] : nil
@@ -96,10 +96,10 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             self.client.flushIfNeeded()
         }
         guard let credential = self.target.credential else {
-            return self.prepare(authorization: nil)
+            return self.prepare(authorization: nil, withinClientRead: true)
         }
         if let value = credential.immediateAuthorization() {
-            return self.prepare(authorization: value)
+            return self.prepare(authorization: value, withinClientRead: true)
         }
         self.phase = .credentials
         self.client.holdReads()
@@ -109,7 +109,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             guard case .credentials = self.phase else { return }
             switch result {
             case .success(let value):
-                self.prepare(authorization: value)
+                self.prepare(authorization: value, withinClientRead: false)
             case .failure(let error):
                 // The token manager logs each failed token request; this is per request.
                 self.logger.notice(
@@ -121,7 +121,9 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         }
     }
 
-    private func prepare(authorization: String?) {
+    /// - Parameter withinClientRead: called while the client's read is being handled, whose
+    ///   read-complete flushes the upstream connection; otherwise writes are flushed here.
+    private func prepare(authorization: String?, withinClientRead: Bool) {
         self.authorization = authorization
         let connection = self.client.connection
         self.outbound.headers = ProxyHeaders.upstreamHeaders(
@@ -143,13 +145,13 @@ final class ProxyExchange: UpstreamConnectionDelegate {
                 self.headHeld = true
             }
         }
-        self.acquire()
+        self.acquire(withinClientRead: withinClientRead)
     }
 
-    private func acquire() {
+    private func acquire(withinClientRead: Bool) {
         if let connection = self.pool.acquire() {
             self.reusedConnection = true
-            return self.attach(connection)
+            return self.attach(connection, flush: !withinClientRead)
         }
         self.reusedConnection = false
         self.phase = .connecting
@@ -161,7 +163,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             }
             switch result {
             case .success(let connection):
-                self.attach(connection)
+                self.attach(connection, flush: true)
             case .failure(let error):
                 self.logger.notice("upstream unreachable", metadata: ["service": "\(self.service.name)", "reason": "\(error)"])
                 self.failBeforeResponse(.badGateway)
@@ -169,7 +171,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         }
     }
 
-    private func attach(_ connection: UpstreamConnection) {
+    private func attach(_ connection: UpstreamConnection, flush: Bool) {
         self.phase = .exchanging
         self.upstream = connection
         self.upstreamStarted = .now()
@@ -181,7 +183,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             connection.write(part)
         }
         self.pending.removeAll()
-        connection.flush()
+        if flush { connection.flush() }
         if connection.isWritable {
             self.client.resumeReads()
         } else {
@@ -304,7 +306,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             return
         }
         guard case .exchanging = self.phase else { return }
-        self.lastActivity = self.client.loop.now
+        self.lastActivity = .now()
         self.client.write(.body(.byteBuffer(body)))
         if !self.client.isClientWritable {
             self.upstream?.holdReads()
@@ -333,8 +335,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     }
 
     private func acquireForResend() {
-        self.deadline = self.client.loop.now + self.target.timeout
-        self.acquire()
+        self.deadline = .now() + self.target.timeout
+        self.acquire(withinClientRead: false)
     }
 
     func upstreamReadComplete() {
@@ -361,7 +363,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             self.staleRetried = true
             self.headSent = false
             self.pending = self.requestEnded ? [.end(nil)] : []
-            return self.acquire()
+            return self.acquire(withinClientRead: false)
         }
         self.logger.notice("upstream unreachable", metadata: ["service": "\(self.service.name)", "reason": "\(error)"])
         self.failBeforeResponse(.badGateway)

@@ -2,19 +2,23 @@ import NIOHTTP1
 import PortcullisAuth
 
 /// Header rewriting between the client and the upstream (RFC 9110 §7.6.1 and the contract §4).
+///
+/// Both directions start from the received headers and remove what must not pass, so a typical
+/// request or response is copied once and no header name is re-validated or lower-cased
+/// (`lowercased()` per header and re-adding every field were ~3% of the proxy path in perf).
 enum ProxyHeaders {
     /// Hop-by-hop headers, never forwarded in either direction. `expect` too: the gateway answers
     /// `100-continue` itself once the request is authorized.
-    static let hopByHop: Set<String> = [
+    static let hopByHop: [String] = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
         "te", "trailer", "transfer-encoding", "upgrade", "expect",
     ]
 
     /// Identity headers the gateway sets; inbound copies are always removed.
-    static let identity: Set<String> = ["x-auth-subject", "x-auth-scopes", "x-auth-method", "x-forwarded-client-cert"]
+    static let identity: [String] = ["x-auth-subject", "x-auth-scopes", "x-auth-method", "x-forwarded-client-cert"]
 
-    /// Headers the gateway sets itself toward the upstream.
-    static let forwarded: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "host"]
+    /// Headers the gateway sets itself toward the upstream (`x-forwarded-for` is appended to).
+    static let forwarded: [String] = ["x-forwarded-proto", "x-forwarded-host", "host"]
 
     /// The headers to send upstream for an inbound request.
     ///
@@ -26,32 +30,26 @@ enum ProxyHeaders {
         target: UpstreamTarget,
         authorization: String?
     ) -> HTTPHeaders {
-        let connectionListed = self.connectionTokens(inbound)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(inbound.count + 6)
-        headers.add(name: "host", value: target.hostHeader)
-        var forwardedFor = ""
-        var authority: String?
-        for (name, value) in inbound {
-            let lowered = name.lowercased()
-            switch lowered {
-            case "x-forwarded-for":
-                forwardedFor += forwardedFor.isEmpty ? value : ", " + value
-                continue
-            case "host":
-                if authority == nil { authority = value }
-                continue
-            case "authorization":
-                if target.hideCredentials || authorization != nil { continue }
-            default:
-                if self.hopByHop.contains(lowered) || self.identity.contains(lowered) || self.forwarded.contains(lowered)
-                    || (!connectionListed.isEmpty && connectionListed.contains(lowered))
-                {
-                    continue
-                }
-            }
-            headers.add(name: name, value: value)
+        var headers = inbound
+        let authority = inbound.first(name: "host")
+        Self.removeHopByHop(&headers)
+        for name in Self.identity where headers.contains(name: name) {
+            headers.remove(name: name)
         }
+        for name in Self.forwarded where headers.contains(name: name) {
+            headers.remove(name: name)
+        }
+        var forwardedFor = ""
+        if headers.contains(name: "x-forwarded-for") {
+            for value in headers["x-forwarded-for"] {
+                forwardedFor += forwardedFor.isEmpty ? value : ", " + value
+            }
+            headers.remove(name: "x-forwarded-for")
+        }
+        if target.hideCredentials || authorization != nil, headers.contains(name: "authorization") {
+            headers.remove(name: "authorization")
+        }
+        headers.add(name: "host", value: target.hostHeader)
         if let authorization {
             headers.add(name: "authorization", value: authorization)
         }
@@ -78,27 +76,24 @@ enum ProxyHeaders {
 
     /// The headers to send the client for an upstream response.
     static func clientHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
-        let connectionListed = self.connectionTokens(upstream)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(upstream.count)
-        for (name, value) in upstream {
-            let lowered = name.lowercased()
-            if self.hopByHop.contains(lowered) || (!connectionListed.isEmpty && connectionListed.contains(lowered)) {
-                continue
-            }
-            headers.add(name: name, value: value)
-        }
+        var headers = upstream
+        Self.removeHopByHop(&headers)
         return headers
     }
 
-    private static func connectionTokens(_ headers: HTTPHeaders) -> Set<String> {
-        var tokens: Set<String> = []
-        for value in headers["connection"] {
-            for token in value.split(separator: ",") {
-                tokens.insert(token.trimmingSpaces().lowercased())
+    /// Removes the hop-by-hop headers and every header the `Connection` header names.
+    private static func removeHopByHop(_ headers: inout HTTPHeaders) {
+        if headers.contains(name: "connection") {
+            for value in headers["connection"] {
+                for token in value.split(separator: ",") {
+                    let name = token.trimmingSpaces()
+                    if !name.isEmpty { headers.remove(name: String(name)) }
+                }
             }
         }
-        return tokens
+        for name in Self.hopByHop where headers.contains(name: name) {
+            headers.remove(name: name)
+        }
     }
 }
 

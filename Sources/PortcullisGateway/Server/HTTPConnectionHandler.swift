@@ -52,7 +52,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         self.gateway = gateway
         self.loop = loop
         self.connection = connection
-        self.state = .idle(since: loop.now)
+        self.state = .idle(since: .now())
     }
 
     // MARK: Channel events
@@ -72,11 +72,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        self.readComplete()
+        context.fireChannelReadComplete()
+    }
+
+    /// What a read burst ends with: one flush each way for everything it produced.
+    private func readComplete() {
         if case .proxying(let exchange) = self.state {
             exchange.clientReadComplete()
         }
         self.flushIfNeeded()
-        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -212,7 +217,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             self.decided(decision, head: head, route: route, presentedToken: presentedToken)
             self.replay(buffered)
             self.resumeReads()
-            self.flushIfNeeded()
+            // The request continues as if its parts had just been read.
+            self.readComplete()
         }
     }
 
@@ -309,7 +315,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// pipelined request at once, when the current one has been read to its end.
     private func endResponse(requestEnded: Bool) {
         guard let context else { return }
-        self.state = requestEnded ? .idle(since: self.loop.now) : .answered
+        self.state = requestEnded ? .idle(since: .now()) : .answered
         self.needsFlush = false
         if self.closeAfterResponse {
             self.state = .closed
@@ -358,7 +364,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// The request's last part was read after its response was written: ready for the next request.
     private func requestEnded() {
         guard case .answered = self.state else { return }
-        self.state = .idle(since: self.loop.now)
+        self.state = .idle(since: .now())
     }
 
     // MARK: Helpers

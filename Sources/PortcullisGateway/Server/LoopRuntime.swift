@@ -22,7 +22,9 @@ final class LoopRuntime: @unchecked Sendable {
     let eventLoop: any EventLoop
     /// The upstream pools of this loop, by upstream.
     let pools: [UpstreamKey: UpstreamPool]
-    /// `now` as of the last tick: what deadlines are compared against.
+    /// `now` as of the last tick: what deadlines are compared against. Deadlines themselves are
+    /// set from the precise clock, so a timeout fires between its deadline and one tick later,
+    /// never early.
     private(set) var now: NIODeadline
     /// The `Date` header value (RFC 9110 §5.6.7), refreshed each second.
     private(set) var date: String

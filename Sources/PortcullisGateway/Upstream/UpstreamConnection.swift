@@ -29,7 +29,9 @@ final class UpstreamConnection: ChannelDuplexHandler {
 
     private var context: ChannelHandlerContext?
     private var state: State = .idle
-    private weak var delegate: (any UpstreamConnectionDelegate)?
+    /// The exchange holding the connection; cleared when it gives the connection back (``finish()``)
+    /// or the connection closes, which breaks the reference cycle with the exchange.
+    private var delegate: (any UpstreamConnectionDelegate)?
     private var keepAlive = true
     private var requestsLeft: Int
     private var readsHeld = false

@@ -13,4 +13,11 @@ struct UpstreamKey: Hashable, Sendable {
         self.port = url.port
         self.secureSocket = url.scheme == "https" ? secureSocket : nil
     }
+
+    /// Every proxied request looks its pool up by key: hashing the host and port is enough to
+    /// spread keys, and leaves the TLS settings (a deep structure) to equality.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(self.host)
+        hasher.combine(self.port)
+    }
 }

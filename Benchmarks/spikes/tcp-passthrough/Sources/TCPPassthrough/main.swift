@@ -41,11 +41,12 @@ final class Splice: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if let partnerContext = self.partner?.context, !partnerContext.channel.isWritable {
+        // No partner yet (the upstream is connecting), or a partner that cannot take more: wait.
+        guard let partnerContext = self.partner?.context, partnerContext.channel.isWritable else {
             self.readPending = true
-        } else {
-            context.read()
+            return
         }
+        context.read()
     }
 
     private func send(_ buffer: ByteBuffer) {
@@ -59,7 +60,7 @@ final class Splice: ChannelDuplexHandler {
         self.context?.flush()
     }
 
-    private func resumeRead() {
+    func resumeRead() {
         guard self.readPending else { return }
         self.readPending = false
         self.context?.read()
@@ -72,33 +73,55 @@ guard arguments.count >= 3, let listenPort = Int(arguments[1]), let upstreamPort
 }
 let loops = arguments.count > 3 ? Int(arguments[3]) ?? System.coreCount : System.coreCount
 let group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
-let server = try ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 8192)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-    .childChannelOption(.autoRead, value: false)
-    .childChannelInitializer { client in
-        let clientSplice = Splice()
-        do {
-            try client.pipeline.syncOperations.addHandler(clientSplice)
-        } catch {
-            return client.eventLoop.makeFailedFuture(error)
-        }
+/// The client side: connects its upstream on its own loop when it becomes active.
+final class ClientSplice: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let splice: Splice
+    let upstreamPort: Int
+
+    init(splice: Splice, upstreamPort: Int) {
+        self.splice = splice
+        self.upstreamPort = upstreamPort
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
         let upstreamSplice = Splice()
-        let clientBound = NIOLoopBound(clientSplice, eventLoop: client.eventLoop)
-        let upstreamBound = NIOLoopBound(upstreamSplice, eventLoop: client.eventLoop)
-        return ClientBootstrap(group: client.eventLoop)
+        let clientSplice = NIOLoopBound(self.splice, eventLoop: context.eventLoop)
+        let upstreamBound = NIOLoopBound(upstreamSplice, eventLoop: context.eventLoop)
+        let client = NIOLoopBound(context.channel, eventLoop: context.eventLoop)
+        ClientBootstrap(group: context.eventLoop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { upstream in
                 upstream.eventLoop.makeCompletedFuture { try upstream.pipeline.syncOperations.addHandler(upstreamBound.value) }
             }
-            .connect(host: "127.0.0.1", port: upstreamPort)
-            .map { upstream in
-                clientBound.value.partner = upstreamBound.value
-                upstreamBound.value.partner = clientBound.value
-                _ = client.setOption(.autoRead, value: true)
-                client.read()
+            .connect(host: "127.0.0.1", port: self.upstreamPort)
+            .whenComplete { result in
+                switch result {
+                case .success:
+                    clientSplice.value.partner = upstreamBound.value
+                    upstreamBound.value.partner = clientSplice.value
+                    clientSplice.value.resumeRead()
+                case .failure:
+                    client.value.close(promise: nil)
+                }
             }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+}
+
+let server = try ServerBootstrap(group: group)
+    .serverChannelOption(.backlog, value: 8192)
+    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+    .childChannelInitializer { client in
+        client.eventLoop.makeCompletedFuture {
+            let splice = Splice()
+            try client.pipeline.syncOperations.addHandlers(ClientSplice(splice: splice, upstreamPort: upstreamPort), splice)
+        }
     }
     .bind(host: "127.0.0.1", port: listenPort)
     .wait()
