@@ -10,7 +10,8 @@ import NIOSSL
 /// plain:  HTTPResponseEncoder, HTTPRequestDecoder, HTTPServerPipelineHandler,
 ///         HTTPServerProtocolErrorHandler, HTTPConnectionHandler
 /// TLS:    NIOSSLServerHandler, TLSConnectionObserver, ALPN ─┬─ http/1.1: as plain
-///                                                         └─ h2: NIOHTTP2Handler ─► per stream:
+///                                                         └─ h2: NIOHTTP2Handler, NIOHTTP2Server-
+///                                                              ConnectionManagementHandler ─► per stream:
 ///                                                              HTTP2FramePayloadToHTTP1ServerCodec,
 ///                                                              HTTPConnectionHandler
 /// ```
@@ -50,14 +51,34 @@ struct ServerPipeline: Sendable {
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        return channel.configureCommonHTTPServerPipeline { requestChannel in
-            // The connection itself for HTTP/1.1, a stream channel (same loop) for HTTP/2.
-            requestChannel.eventLoop.makeCompletedFuture {
-                if requestChannel !== channel { connection.isHTTP2 = true }
-                try requestChannel.pipeline.syncOperations.addHandler(
-                    HTTPConnectionHandler(gateway: gateway, loop: loop, connection: connection)
-                )
+        // HTTP/2 connections: idle timeout, and on quiescing a GOAWAY, then close once the open
+        // streams have finished (HTTP/1 connections get both from the connection handler and
+        // HTTPServerPipelineHandler).
+        let manager = NIOLoopBound(
+            NIOHTTP2ServerConnectionManagementHandler(
+                eventLoop: channel.eventLoop,
+                configuration: .init(maxIdleTime: gateway.idleTimeout, maxAge: nil, maxGraceTime: nil, keepalive: nil)
+            ),
+            eventLoop: channel.eventLoop
+        )
+        return channel.configureCommonHTTPServerPipeline(
+            connectionConfiguration: .init(),
+            streamConfiguration: .init(),
+            streamDelegate: manager.value.http2StreamDelegate,
+            h2ConnectionChannelConfigurator: { h2Channel in
+                h2Channel.eventLoop.makeCompletedFuture {
+                    try h2Channel.pipeline.syncOperations.addHandler(manager.value)
+                }
+            },
+            configurator: { requestChannel in
+                // The connection itself for HTTP/1.1, a stream channel (same loop) for HTTP/2.
+                requestChannel.eventLoop.makeCompletedFuture {
+                    if requestChannel !== channel { connection.isHTTP2 = true }
+                    try requestChannel.pipeline.syncOperations.addHandler(
+                        HTTPConnectionHandler(gateway: gateway, loop: loop, connection: connection)
+                    )
+                }
             }
-        }
+        )
     }
 }
