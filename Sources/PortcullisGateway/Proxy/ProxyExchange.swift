@@ -126,17 +126,26 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private func prepare(authorization: String?, withinClientRead: Bool) {
         self.authorization = authorization
         let connection = self.client.connection
-        self.outbound.headers = ProxyHeaders.upstreamHeaders(
-            from: self.inbound.headers,
-            downstream: Downstream(
-                clientAddress: connection.clientAddress,
-                scheme: connection.scheme,
-                principal: self.principal,
-                clientCertificate: self.target.forwardIdentity ? connection.clientCertificate : nil
-            ),
-            target: self.target,
-            authorization: authorization
-        )
+        guard
+            let headers = ProxyHeaders.upstreamHeaders(
+                from: self.inbound.headers,
+                downstream: Downstream(
+                    clientAddress: connection.clientAddress,
+                    scheme: connection.scheme,
+                    principal: self.principal,
+                    clientCertificate: self.target.forwardIdentity ? connection.clientCertificate : nil
+                ),
+                target: self.target,
+                authorization: authorization
+            )
+        else {
+            self.logger.notice(
+                "a header value the gateway adds is not a valid field value; request not sent",
+                metadata: ["service": "\(self.service.name)"]
+            )
+            return self.failBeforeResponse(.badGateway)
+        }
+        self.outbound.headers = headers
         // `content-length` is copied with the end-to-end headers; a transfer coding is redone.
         if !self.inbound.headers.contains(name: "content-length") {
             if self.inbound.headers.contains(name: "transfer-encoding") {
