@@ -28,12 +28,12 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    let public = request("GET /public/ HTTP/1.1\r\nHost: gateway\r\n\r\n")
+    let publicRequest = request("GET /public/ HTTP/1.1\r\nHost: gateway\r\n\r\n")
     Benchmark("Request.answerHere.public") { benchmark in
         let connection = await connection()
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            blackHole(try! connection.exchange(public))
+            blackHole(try! connection.exchange(publicRequest))
         }
     }
 

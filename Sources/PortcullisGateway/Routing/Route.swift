@@ -49,7 +49,10 @@ struct UpstreamTarget: Sendable {
 }
 
 /// A matched route: its service, the policy that guards it and what to do when it passes.
-struct Route: Sendable {
+///
+/// A class: every request gets its route from the table, and copying this many references was
+/// ~4% of the answer-here path in perf (one retain instead).
+final class Route: Sendable {
     let service: ServiceRuntime
     let policy: AuthPolicy
     let action: RouteAction
