@@ -1,7 +1,5 @@
 import NIOCore
 import NIOEmbedded
-import NIOHTTP1
-import PortcullisAuth
 import PortcullisConfig
 import PortcullisMetrics
 import Testing
@@ -30,35 +28,13 @@ struct HTTPConnectionHandlerTests {
           respond = { status = 200, body = "Public" }
         """
 
-    /// A channel with the gateway's HTTP/1 pipeline and handler, and its loop runtime.
-    static func channel() async throws -> EmbeddedChannel {
-        let config = try ConfigLoader.parse(Self.config, file: "handler.toml")
-        let metrics = PortcullisMetrics()
-        let engine = try await AuthEngine.load(config: config, metrics: metrics)
-        let channel = EmbeddedChannel()
-        let loop = LoopRuntime(eventLoop: channel.embeddedEventLoop, upstreams: [:])
-        let gateway = GatewayRuntime(
-            routes: RouteTable(config: config, engine: engine, metrics: metrics),
-            unmatched: ServiceMetrics(service: "unmatched", metrics: metrics),
-            logger: GatewayHarness.quietLogger,
-            requestHeaderTimeout: .seconds(30),
-            idleTimeout: .seconds(60)
+    /// One gateway connection on an `EmbeddedChannel`, with the suite's routes.
+    static func connection() async throws -> EmbeddedGatewayConnection {
+        try await EmbeddedGatewayConnection(
+            config: try ConfigLoader.parse(Self.config, file: "handler.toml"),
+            metrics: PortcullisMetrics(),
+            logger: GatewayHarness.quietLogger
         )
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-        try channel.pipeline.syncOperations.addHandler(
-            HTTPConnectionHandler(gateway: gateway, loop: loop, connection: ConnectionFacts(scheme: "http", clientAddress: "192.0.2.1"))
-        )
-        try await channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 1234)).get()
-        return channel
-    }
-
-    static func send(_ channel: EmbeddedChannel, _ text: String) throws -> String {
-        try channel.writeInbound(ByteBuffer(string: text))
-        var output = ""
-        while let buffer = try channel.readOutbound(as: IOData.self) {
-            if case .byteBuffer(let bytes) = buffer { output += String(buffer: bytes) }
-        }
-        return output
     }
 
     static let bob = "Authorization: Basic Ym9iOmJvYjEyMw==\r\n"  // bob:bob123, scope read
@@ -66,9 +42,9 @@ struct HTTPConnectionHandlerTests {
 
     @Test("pipelined requests: every answer, in order, with cached credentials decided on the loop")
     func pipelined() async throws {
-        let channel = try await Self.channel()
-        let reply = try Self.send(
-            channel,
+        let connection = try await Self.connection()
+        let channel = connection.channel
+        let reply = try connection.exchange(
             "GET /hello/ HTTP/1.1\r\nHost: a\r\n\r\n"
                 + "GET /hello/ HTTP/1.1\r\nHost: a\r\n\(Self.bob)\r\n"
                 + "GET /hello/ HTTP/1.1\r\nHost: a\r\n\(Self.alice)\r\n"
@@ -86,8 +62,9 @@ struct HTTPConnectionHandlerTests {
 
     @Test("an early answer to a request with a body closes the connection instead of reading the upload")
     func earlyAnswerWithBody() async throws {
-        let channel = try await Self.channel()
-        let reply = try Self.send(channel, "POST /hello/ HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\npartial")
+        let connection = try await Self.connection()
+        let channel = connection.channel
+        let reply = try connection.exchange("POST /hello/ HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\npartial")
         #expect(reply.hasPrefix("HTTP/1.1 401 Unauthorized"), "\(reply)")
         #expect(reply.lowercased().contains("connection: close"))
         channel.embeddedEventLoop.run()
@@ -97,8 +74,9 @@ struct HTTPConnectionHandlerTests {
     @Test("Connection: close and HTTP/1.0 end the connection after the answer")
     func connectionClose() async throws {
         for request in ["GET /hello/public HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", "GET /hello/public HTTP/1.0\r\n\r\n"] {
-            let channel = try await Self.channel()
-            let reply = try Self.send(channel, request)
+            let connection = try await Self.connection()
+            let channel = connection.channel
+            let reply = try connection.exchange(request)
             #expect(reply.hasPrefix("HTTP/1.1 200 OK"), "\(reply)")
             #expect(reply.lowercased().contains("connection: close"))
             channel.embeddedEventLoop.run()
@@ -108,8 +86,9 @@ struct HTTPConnectionHandlerTests {
 
     @Test("a header block over 16 KiB gets 431 and the connection closes")
     func oversizedHeaders() async throws {
-        let channel = try await Self.channel()
-        let reply = try Self.send(channel, "GET /hello/ HTTP/1.1\r\nHost: a\r\nX-Pad: \(String(repeating: "p", count: 17_000))\r\n\r\n")
+        let connection = try await Self.connection()
+        let channel = connection.channel
+        let reply = try connection.exchange("GET /hello/ HTTP/1.1\r\nHost: a\r\nX-Pad: \(String(repeating: "p", count: 17_000))\r\n\r\n")
         #expect(reply.hasPrefix("HTTP/1.1 431"), "\(reply)")
         channel.embeddedEventLoop.run()
         #expect(!channel.isActive)

@@ -11,17 +11,21 @@ import PortcullisMetrics
 /// response bytes. Measures what a request costs the gateway itself (codec, routing, policy,
 /// answer), allocations included, away from the kernel and the load generator.
 @_spi(Benchmarks) public final class EmbeddedGatewayConnection {
-    private let channel: EmbeddedChannel
+    /// The channel, for tests that look at its state (closed after `Connection: close`, ...).
+    public let channel: EmbeddedChannel
 
     /// A connection to a gateway running `config`'s routes (answer-here and refusal paths; no
     /// upstream pools).
-    public init(config: GatewayConfig, metrics: PortcullisMetrics) async throws {
+    public init(config: GatewayConfig, metrics: PortcullisMetrics, logger: Logger? = nil) async throws {
         let engine = try await AuthEngine.load(config: config, metrics: metrics)
         await engine.start()
         let channel = EmbeddedChannel()
         let loop = LoopRuntime(eventLoop: channel.embeddedEventLoop, upstreams: [:])
-        var logger = Logger(label: "portcullis.benchmark")
-        logger.logLevel = .critical
+        let logger = logger ?? {
+            var logger = Logger(label: "portcullis.benchmark")
+            logger.logLevel = .critical
+            return logger
+        }()
         let gateway = GatewayRuntime(
             routes: RouteTable(config: config, engine: engine, metrics: metrics),
             unmatched: ServiceMetrics(service: ServiceConfig.unmatchedName, metrics: metrics),
@@ -45,5 +49,15 @@ import PortcullisMetrics
             written += data.readableBytes
         }
         return written
+    }
+
+    /// Sends `request` and returns the response bytes as text.
+    public func exchange(_ request: String) throws -> String {
+        try self.channel.writeInbound(ByteBuffer(string: request))
+        var output = ""
+        while let data = try self.channel.readOutbound(as: IOData.self) {
+            if case .byteBuffer(let bytes) = data { output += String(buffer: bytes) }
+        }
+        return output
     }
 }

@@ -36,8 +36,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     let connection: ConnectionFacts
     private var context: ChannelHandlerContext?
     private var state: State
-    private var readsHeld = false
-    private var readPending = false
+    private var reads = ReadGate()
     private var needsFlush = false
     /// The current request's facts, for metrics and framing.
     private var method = "GET"
@@ -85,9 +84,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.readsHeld {
-            self.readPending = true
-        } else {
+        if self.reads.read() {
             context.read()
         }
     }
@@ -349,15 +346,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     var isClientWritable: Bool { self.context?.channel.isWritable ?? false }
 
     func holdReads() {
-        self.readsHeld = true
+        self.reads.hold()
     }
 
     func resumeReads() {
-        guard self.readsHeld else { return }
-        self.readsHeld = false
-        if self.readPending, let context {
-            self.readPending = false
-            context.read()
+        if self.reads.resume() {
+            self.context?.read()
         }
     }
 

@@ -34,8 +34,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
     private var delegate: (any UpstreamConnectionDelegate)?
     private var keepAlive = true
     private var requestsLeft: Int
-    private var readsHeld = false
-    private var readPending = false
+    private var reads = ReadGate()
     /// When the pool last took this connection back.
     var parkedAt: NIODeadline = .distantPast
 
@@ -116,15 +115,12 @@ final class UpstreamConnection: ChannelDuplexHandler {
 
     /// Stops reading responses until ``resumeReads()`` (the client is not writable).
     func holdReads() {
-        self.readsHeld = true
+        self.reads.hold()
     }
 
     func resumeReads() {
-        guard self.readsHeld else { return }
-        self.readsHeld = false
-        if self.readPending, let context {
-            self.readPending = false
-            context.read()
+        if self.reads.resume() {
+            self.context?.read()
         }
     }
 
@@ -150,9 +146,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.readsHeld {
-            self.readPending = true
-        } else {
+        if self.reads.read() {
             context.read()
         }
     }
