@@ -397,7 +397,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
                     self.releaseUpstream(closing: true)
                     self.failBeforeResponse(.gatewayTimeout)
                 }
-            } else if now - self.lastActivity >= self.target.timeoutAmount {
+            } else if now - self.lastActivity >= self.target.timeout {
                 self.logger.notice("upstream stalled mid-response", metadata: ["service": "\(self.service.name)"])
                 self.phase = .done
                 self.releaseUpstream(closing: true)

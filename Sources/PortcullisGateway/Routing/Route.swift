@@ -44,8 +44,6 @@ struct UpstreamTarget: Sendable {
         self.forwardIdentity = forwardIdentity
         self.credential = credential
     }
-
-    var timeoutAmount: TimeAmount { self.timeout }
 }
 
 /// A matched route: its service, the policy that guards it and what to do when it passes.

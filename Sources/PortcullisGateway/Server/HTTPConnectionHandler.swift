@@ -41,6 +41,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// The current request's facts, for metrics and framing.
     private var method = "GET"
     private var keepAlive = true
+    /// The request's HTTP/1 version; responses are sent in it (an HTTP/1.0 client gets no chunks).
+    private var version: HTTPVersion = .http1_1
     private var started: NIODeadline = .distantPast
     private var service: ServiceMetrics?
     /// Set once the connection must close after the current response.
@@ -167,6 +169,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         self.started = .now()
         self.method = head.method.rawValue
         self.keepAlive = head.isKeepAlive
+        self.version = head.version
         self.service = nil
         guard Self.headerBytes(head.headers) <= GatewayRuntime.maximumHeaderBytes else {
             self.closeAfterResponse = true
@@ -280,10 +283,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// Writes a response head, adding `connection` where HTTP/1 needs it, and counts the request.
     func writeHead(_ head: inout HTTPResponseHead) {
         if !self.connection.isHTTP2 {
+            head.version = self.version
+            if self.version == .http1_0 && !head.headers.contains(name: "content-length") {
+                // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
+                self.closeAfterResponse = true
+            }
             if self.closeAfterResponse || !self.keepAlive {
                 head.headers.replaceOrAdd(name: "connection", value: "close")
                 self.closeAfterResponse = true
-            } else if head.version.minor == 0 {
+            } else if self.version == .http1_0 {
                 head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
             }
         }

@@ -95,7 +95,4 @@ final class UpstreamPool {
         for connection in self.idle { connection.close() }
         self.idle.removeAll()
     }
-
-    /// Idle connections held, for tests.
-    var idleCount: Int { self.idle.count }
 }
