@@ -288,10 +288,14 @@ private struct UnavailableAuthenticator: Authenticator {
     let scheme: CredentialScheme
 
     func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
-        .unavailable(AuthFailure(.providerUnavailable, "\(self.method.rawValue) authenticator is not configured"))
+        self.refusal
     }
 
     func resolve(_ request: AuthRequest) async -> AuthenticationResult {
+        self.refusal
+    }
+
+    private var refusal: AuthenticationResult {
         .unavailable(AuthFailure(.providerUnavailable, "\(self.method.rawValue) authenticator is not configured"))
     }
 }

@@ -10,8 +10,8 @@ public struct ListenerConfig: Sendable, Equatable {
     public var secureSocket: ListenerSecureSocketConfig?
     /// Event loop threads serving connections; `nil` means one per core.
     public var eventLoops: Int?
-    /// A client that has not sent a whole request head this many seconds after starting one (or
-    /// after connecting) gets `408` and the connection is closed.
+    /// A new connection that has not sent a whole request head this many seconds after
+    /// connecting is closed (later requests on a keep-alive connection get `idleTimeoutSeconds`).
     public var requestHeaderTimeoutSeconds: Double = 30
     /// A keep-alive connection with no request in progress for this many seconds is closed.
     public var idleTimeoutSeconds: Double = 60

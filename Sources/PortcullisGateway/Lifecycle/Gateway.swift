@@ -113,7 +113,7 @@ public struct Gateway: Service {
         )
         let reporter = ListeningReporter(expectsMetrics: self.config.metrics != nil, report: self.onListening)
         let logger = self.logger
-        let server = GatewayServer(group: group, logger: logger)
+        let server = GatewayServer(group: group)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: ListenerService(server: server, pipeline: pipeline, listener: listener, reporter: reporter, logger: logger))
         ]

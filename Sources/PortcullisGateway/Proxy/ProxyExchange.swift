@@ -186,7 +186,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         self.upstreamStarted = .now()
         connection.begin(self)
         if !self.headHeld {
-            self.sendHead()
+            self.forwardHead()
         }
         for part in self.pending {
             connection.write(part)
@@ -198,12 +198,6 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         } else {
             self.client.holdReads()
         }
-    }
-
-    private func sendHead() {
-        self.headHeld = false
-        self.headSent = true
-        self.upstream?.write(.head(self.outbound))
     }
 
     // MARK: From the client
@@ -229,6 +223,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         }
     }
 
+    /// The head's framing is known: it goes now if a connection is attached, else `attach` sends it.
     private func forwardHead() {
         self.headHeld = false
         if let upstream = self.upstream, case .exchanging = self.phase {

@@ -11,8 +11,8 @@ struct GatewayRuntime: Sendable {
     /// Counts requests no service owns.
     let unmatched: ServiceMetrics
     let logger: Logger
-    /// A request head must be complete this long after the connection opened or the previous
-    /// response ended, else `408`.
+    /// A new connection's first request head must be complete this long after it opened, else
+    /// the connection is closed.
     let requestHeaderTimeout: TimeAmount
     /// An idle keep-alive connection is closed after this long.
     let idleTimeout: TimeAmount

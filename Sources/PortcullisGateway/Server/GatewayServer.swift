@@ -1,4 +1,3 @@
-import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
@@ -19,11 +18,9 @@ actor GatewayServer {
 
     private var state: State = .idle
     private let group: any EventLoopGroup
-    private let logger: Logger
 
-    init(group: any EventLoopGroup, logger: Logger) {
+    init(group: any EventLoopGroup) {
         self.group = group
-        self.logger = logger
     }
 
     /// Binds `host:port` and starts accepting; returns the bound port.

@@ -167,13 +167,4 @@ final class UpstreamConnection: ChannelDuplexHandler {
         self.close()
         delegate?.upstreamFailed(error)
     }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event {
-            // The upstream closed its side: an EOF-delimited body has ended (the decoder sent
-            // `.end`), or the response is cut short; either way the connection is done.
-            self.keepAlive = false
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
 }
