@@ -14,6 +14,8 @@ public final class PortcullisMetrics: Sendable {
     /// The registry the series live in.
     public let registry: PrometheusCollectorRegistry
     private let process = ProcessMetrics()
+    /// Every service's series, in the order they were made.
+    private let services = NIOLockedValueBox<[ServiceMetrics]>([])
 
     /// Bucket bounds, in seconds, for every duration histogram: 50 µs to 10 s.
     public static let durationBuckets: [Duration] = [
@@ -27,47 +29,20 @@ public final class PortcullisMetrics: Sendable {
         self.registry = registry
     }
 
-    // MARK: Requests
+    // MARK: Services
 
-    /// `portcullis_requests_total{service,method,code}`.
-    public func requests(service: String, method: String, code: Int) -> Counter {
-        self.registry.makeCounter(
-            name: "portcullis_requests_total",
-            labels: [("service", service), ("method", method), ("code", String(code))],
-            help: "Requests answered, by service, method and status code."
-        )
-    }
-
-    /// `portcullis_request_duration_seconds{service}`.
-    public func requestDuration(service: String) -> DurationHistogram {
-        self.registry.makeDurationHistogram(
-            name: "portcullis_request_duration_seconds",
-            labels: [("service", service)],
-            buckets: Self.durationBuckets,
-            help: "Time from request head to response head, by service."
-        )
-    }
-
-    /// `portcullis_upstream_duration_seconds{service}`.
-    public func upstreamDuration(service: String) -> DurationHistogram {
-        self.registry.makeDurationHistogram(
-            name: "portcullis_upstream_duration_seconds",
-            labels: [("service", service)],
-            buckets: Self.durationBuckets,
-            help: "Time from sending a request upstream to its response head, by service."
-        )
+    /// The series of the service named `name`, recorded in `shards` shards (one per event loop);
+    /// the same instance for the same name, so its counters never go back.
+    public func service(_ name: String, shards: Int = 1) -> ServiceMetrics {
+        self.services.withLockedValue { services in
+            if let existing = services.first(where: { $0.service == name }) { return existing }
+            let created = ServiceMetrics(service: name, shards: shards)
+            services.append(created)
+            return created
+        }
     }
 
     // MARK: Auth
-
-    /// `portcullis_auth_decisions_total{service,auth,outcome}`.
-    public func authDecisions(service: String, auth: String, outcome: String) -> Counter {
-        self.registry.makeCounter(
-            name: "portcullis_auth_decisions_total",
-            labels: [("service", service), ("auth", auth), ("outcome", outcome)],
-            help: "Auth decisions, by service, deciding auth method and outcome."
-        )
-    }
 
     /// `portcullis_auth_duration_seconds{auth}`.
     public func authDuration(auth: String) -> DurationRecorder {
@@ -150,9 +125,11 @@ public final class PortcullisMetrics: Sendable {
 
     // MARK: Exposition
 
-    /// The whole exposition: every registered series, then the process metrics.
+    /// The whole exposition: every registered series, the services' series, then the process metrics.
     public func exposition() -> [UInt8] {
         var buffer = self.registry.emitToBuffer()
+        let services = self.services.withLockedValue { $0 }
+        ServiceSeriesExposition(services: services.map { ($0.service, $0.snapshot()) }).emit(into: &buffer)
         self.process.emit(into: &buffer)
         return buffer
     }

@@ -87,21 +87,22 @@ public struct Gateway: Service {
             await engine.shutdown()
             throw error
         }
-        let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics, credentials: credentials)
+        let listener = self.config.listener
+        let loopCount = listener.eventLoops ?? System.coreCount
+        let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics, credentials: credentials, shards: loopCount)
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
 
-        let listener = self.config.listener
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: listener.eventLoops ?? System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
         var loops: [ObjectIdentifier: LoopRuntime] = [:]
-        for eventLoop in group.makeIterator() {
-            let loop = LoopRuntime(eventLoop: eventLoop, upstreams: upstreams)
+        for (index, eventLoop) in group.makeIterator().enumerated() {
+            let loop = LoopRuntime(eventLoop: eventLoop, index: index, upstreams: upstreams)
             loop.start()
             loops[ObjectIdentifier(eventLoop)] = loop
         }
         let pipeline = ServerPipeline(
             gateway: GatewayRuntime(
                 routes: routes,
-                unmatched: ServiceMetrics(service: ServiceConfig.unmatchedName, metrics: self.metrics),
+                unmatched: self.metrics.service(ServiceConfig.unmatchedName, shards: loopCount),
                 logger: self.logger,
                 requestHeaderTimeout: .nanoseconds(Int64(listener.requestHeaderTimeoutSeconds * 1e9)),
                 idleTimeout: .nanoseconds(Int64(listener.idleTimeoutSeconds * 1e9))

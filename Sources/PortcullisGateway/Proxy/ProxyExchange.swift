@@ -92,7 +92,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     func start() {
         if self.inbound.headers.first(name: "expect")?.lowercased() == "100-continue" {
             // Authorized: now the client may send its body (RFC 9110 §10.1.1).
-            self.client.write(.head(HTTPResponseHead(version: .http1_1, status: .continue)))
+            self.client.writeContinue()
             self.client.flushIfNeeded()
         }
         guard let credential = self.target.credential else {
@@ -297,7 +297,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
 
     private func forwardResponseHead(_ head: HTTPResponseHead) {
         self.responseStarted = true
-        self.service.metrics.recordUpstream(duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
+        self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
         var response = HTTPResponseHead(version: .http1_1, status: head.status, headers: ProxyHeaders.clientHeaders(from: head.headers))
         self.client.writeHead(&response)
     }
@@ -311,7 +311,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         }
         guard case .exchanging = self.phase else { return }
         self.lastActivity = .now()
-        self.client.write(.body(.byteBuffer(body)))
+        self.client.writeBody(body)
         if !self.client.isClientWritable {
             self.upstream?.holdReads()
         }

@@ -71,13 +71,14 @@ enum RouteMatch: Sendable {
     private let services: [CompiledService]
 
     @_spi(Benchmarks) public init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics) {
-        self.init(config: config, engine: engine, metrics: metrics, credentials: .none)
+        self.init(config: config, engine: engine, metrics: metrics, credentials: .none, shards: 1)
     }
 
-    init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics, credentials: UpstreamCredentials) {
+    /// - Parameter shards: the number of event loops, each recording its services' metrics apart.
+    init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics, credentials: UpstreamCredentials, shards: Int) {
         var services: [CompiledService] = []
         for service in config.services {
-            let runtime = ServiceRuntime(name: service.name, metrics: ServiceMetrics(service: service.name, metrics: metrics))
+            let runtime = ServiceRuntime(name: service.name, metrics: metrics.service(service.name, shards: shards))
             let servicePolicy = engine.policy(for: service.auth)
             let upstream = service.upstream.map { url in
                 UpstreamTarget(

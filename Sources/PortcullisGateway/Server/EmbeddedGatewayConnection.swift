@@ -6,8 +6,8 @@ import PortcullisAuth
 import PortcullisConfig
 import PortcullisMetrics
 
-/// One gateway connection without a socket, for benchmarks: NIO's HTTP/1 server pipeline and the
-/// gateway's ``HTTPConnectionHandler`` on an `EmbeddedChannel`, fed request bytes, read for
+/// One gateway connection without a socket, for benchmarks: the gateway's HTTP/1 server pipeline
+/// (NIO's request decoder and ``HTTPConnectionHandler``) on an `EmbeddedChannel`, fed request bytes, read for
 /// response bytes. Measures what a request costs the gateway itself (codec, routing, policy,
 /// answer), allocations included, away from the kernel and the load generator.
 @_spi(Benchmarks) public final class EmbeddedGatewayConnection {
@@ -20,7 +20,7 @@ import PortcullisMetrics
         let engine = try await AuthEngine.load(config: config, metrics: metrics)
         await engine.start()
         let channel = EmbeddedChannel()
-        let loop = LoopRuntime(eventLoop: channel.embeddedEventLoop, upstreams: [:])
+        let loop = LoopRuntime(eventLoop: channel.embeddedEventLoop, index: 0, upstreams: [:])
         let logger = logger ?? {
             var logger = Logger(label: "portcullis.benchmark")
             logger.logLevel = .critical
@@ -28,14 +28,16 @@ import PortcullisMetrics
         }()
         let gateway = GatewayRuntime(
             routes: RouteTable(config: config, engine: engine, metrics: metrics),
-            unmatched: ServiceMetrics(service: ServiceConfig.unmatchedName, metrics: metrics),
+            unmatched: metrics.service(ServiceConfig.unmatchedName),
             logger: logger,
             requestHeaderTimeout: .seconds(30),
             idleTimeout: .seconds(60)
         )
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-        try channel.pipeline.syncOperations.addHandler(
-            HTTPConnectionHandler(gateway: gateway, loop: loop, connection: ConnectionFacts(scheme: "http", clientAddress: "192.0.2.1"))
+        try HTTPConnectionHandler.addHTTP1Handlers(
+            to: channel.pipeline.syncOperations,
+            gateway: gateway,
+            loop: loop,
+            connection: ConnectionFacts(scheme: "http", clientAddress: "192.0.2.1")
         )
         try await channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 1234)).get()
         self.channel = channel

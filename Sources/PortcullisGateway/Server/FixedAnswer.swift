@@ -5,13 +5,24 @@ import PortcullisConfig
 /// A response the gateway makes itself, built once at load: status, headers (with
 /// `content-length`) and body. Only `date` (and `connection` where needed) is added per request.
 struct FixedAnswer: Sendable {
+    /// The head, for HTTP/2 streams.
     let head: HTTPResponseHead
+    /// The head's header lines, serialised for HTTP/1 (`name: value\r\n` each).
+    let fields: ByteBuffer
     let body: ByteBuffer
 
     init(status: HTTPResponseStatus, headers: [(String, String)] = [], body: ByteBuffer = ByteBuffer()) {
         var fields = HTTPHeaders(headers)
         fields.add(name: "content-length", value: String(body.readableBytes))
         self.head = HTTPResponseHead(version: .http1_1, status: status, headers: fields)
+        var lines = ByteBuffer()
+        for (name, value) in fields {
+            lines.writeString(name)
+            lines.writeStaticString(": ")
+            lines.writeString(value)
+            lines.writeStaticString("\r\n")
+        }
+        self.fields = lines
         self.body = body
     }
 
@@ -23,6 +34,28 @@ struct FixedAnswer: Sendable {
             body: ByteBuffer(string: respond.body)
         )
     }
+
+    /// Serialises the whole HTTP/1 response into `buffer`, adding `date` and, when given,
+    /// `connection`; the body is left out for a `HEAD` request.
+    func write(version: HTTPVersion, date: String, connection: StaticString?, forHEAD: Bool, into buffer: inout ByteBuffer) {
+        HTTP1ResponseWriter.writeStatusLine(version: version, status: self.head.status, into: &buffer)
+        buffer.writeImmutableBuffer(self.fields)
+        buffer.writeStaticString("date: ")
+        buffer.writeString(date)
+        buffer.writeStaticString("\r\n")
+        if let connection {
+            buffer.writeStaticString("connection: ")
+            buffer.writeStaticString(connection)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        if !forHEAD {
+            buffer.writeImmutableBuffer(self.body)
+        }
+    }
+
+    /// The bytes ``write(version:date:connection:forHEAD:into:)`` needs at most.
+    var serialisedSize: Int { self.fields.readableBytes + self.body.readableBytes + 120 }
 
     static let badRequest = FixedAnswer(status: .badRequest)
     static let notFound = FixedAnswer(status: .notFound)

@@ -12,12 +12,27 @@ import PortcullisMetrics
 /// pending decision (bcrypt, LDAP, a signature check, introspection) or an outbound token still
 /// to fetch leaves the loop, as a promise completed back on it; reads are held meanwhile.
 ///
-/// One request at a time: `HTTPServerPipelineHandler` (HTTP/1) holds pipelined requests until
-/// the response before them has ended, and an HTTP/2 stream carries one request.
+/// On HTTP/1 it sits right behind NIO's request decoder and writes bytes itself
+/// (``HTTP1ResponseWriter``); on an HTTP/2 stream it writes response parts for
+/// `HTTP2FramePayloadToHTTP1ServerCodec`. One request at a time: a pipelined HTTP/1 request is
+/// queued, with reads held, until the response before it has ended; an HTTP/2 stream carries
+/// one request. A request the decoder cannot parse gets `400` (`431` for a header block over
+/// ``GatewayRuntime/maximumHeaderBytes``) and the connection closes.
 final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundIn = Never
     typealias OutboundOut = HTTPServerResponsePart
+
+    /// The HTTP/1 server pipeline: NIO's request decoder (its header limit set to
+    /// ``GatewayRuntime/maximumHeaderBytes``, so an oversized block is refused while it is
+    /// read) and this handler.
+    static func addHTTP1Handlers(to pipeline: ChannelPipeline.SynchronousOperations, gateway: GatewayRuntime, loop: LoopRuntime, connection: ConnectionFacts) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = GatewayRuntime.maximumHeaderBytes
+        limits.maxHeaderFieldSize = GatewayRuntime.maximumHeaderBytes
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+        try pipeline.addHandler(HTTPConnectionHandler(gateway: gateway, loop: loop, connection: connection))
+    }
 
     /// What the handler is doing with the current request.
     private enum State {
@@ -38,8 +53,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var state: State
     private var reads = ReadGate()
     private var needsFlush = false
+    /// HTTP/1 requests read while the response before them was still going, in order.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var draining = false
+    private var response = HTTP1ResponseWriter()
+    /// Whether the current request has had a response head written.
+    private var responseStarted = false
     /// The current request's facts, for metrics and framing.
     private var method = "GET"
+    private var isHEAD = false
     private var keepAlive = true
     /// The request's HTTP/1 version; responses are sent in it (an HTTP/1.0 client gets no chunks).
     private var version: HTTPVersion = .http1_1
@@ -70,6 +92,44 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.receive(self.unwrapInboundIn(data))
+    }
+
+    /// A part read from the client: handled now, or queued behind the response in progress
+    /// when it belongs to a pipelined request.
+    private func receive(_ part: HTTPServerRequestPart) {
+        if self.queued.isEmpty {
+            guard case .head = part else { return self.handle(part) }
+            switch self.state {
+            case .idle, .waiting, .closed:
+                return self.handle(part)
+            case .proxying, .answered:
+                break
+            }
+        }
+        self.queued.append(part)
+        self.reads.hold(.pipelined)
+    }
+
+    /// Handles the queued requests once the response before them has ended.
+    private func drainQueue() {
+        guard !self.draining, !self.queued.isEmpty else { return }
+        self.draining = true
+        defer { self.draining = false }
+        while let part = self.queued.first {
+            if case .head = part, !self.isIdle { break }
+            self.queued.removeFirst()
+            self.handle(part)
+        }
+        if self.queued.isEmpty, self.reads.resume(.pipelined) {
+            self.context?.read()
+        }
+        // What the queued requests wrote goes out now, not at the next read.
+        self.readComplete()
+    }
+
+    private var isIdle: Bool {
+        if case .idle = self.state { return true }
+        return false
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -108,10 +168,25 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Framing errors of the request decoder are answered with 400 by
-        // HTTPServerProtocolErrorHandler before they reach here; anything else ends the connection.
-        if case .proxying(let exchange) = self.state {
+        // A request the decoder cannot parse (bad framing, an oversized header block) gets its
+        // 400 or 431 unless a response is already on its way; an exchange in progress is
+        // abandoned, so nothing after the bad bytes reaches the upstream. The connection closes.
+        let answers: Bool
+        switch self.state {
+        case .idle, .waiting:
+            answers = true
+        case .proxying(let exchange):
             exchange.clientClosed()
+            answers = !self.responseStarted
+        case .answered, .closed:
+            answers = false
+        }
+        self.queued.removeAll()
+        if let error = error as? HTTPParserError, answers, !self.connection.isHTTP2 {
+            self.closeAfterResponse = true
+            self.keepAlive = false
+            self.isHEAD = false
+            return self.answer(error == .headerOverflow ? .headerFieldsTooLarge : .badRequest, requestEnded: true)
         }
         self.state = .closed
         context.close(promise: nil)
@@ -119,7 +194,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
+            // Draining: the response in progress is the last one.
             self.closeAfterResponse = true
+            self.queued.removeAll()
+            if self.isIdle {
+                self.state = .closed
+                context.close(promise: nil)
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -145,7 +226,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     // MARK: Requests
 
-    private func receive(_ part: HTTPServerRequestPart) {
+    private func handle(_ part: HTTPServerRequestPart) {
         switch self.state {
         case .idle:
             guard case .head(let head) = part else { return }
@@ -168,10 +249,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private func begin(_ head: HTTPRequestHead) {
         self.started = .now()
         self.method = head.method.rawValue
+        self.isHEAD = head.method == .HEAD
         self.keepAlive = head.isKeepAlive
         self.version = head.version
         self.service = nil
-        guard Self.headerBytes(head.headers) <= GatewayRuntime.maximumHeaderBytes else {
+        self.responseStarted = false
+        // HTTP/2: the header block's size is bounded by the HTTP/2 codec's limits; HTTP/1: the
+        // decoder refused an oversized block before it became a head (see addHTTP1Handlers).
+        guard !self.connection.isHTTP2 || Self.headerBytes(head.headers) <= GatewayRuntime.maximumHeaderBytes else {
             self.closeAfterResponse = true
             return self.answer(.headerFieldsTooLarge, requestEnded: false)
         }
@@ -223,7 +308,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     private func decided(_ decision: PolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool) {
-        route.service.metrics.recordDecision(auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
+        route.service.metrics.recordDecision(shard: self.loop.index, auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
         if let refusal = route.refusals.answer(for: decision, presentedToken: presentedToken) {
             decision.logRejection(to: self.requestLogger, service: route.service.name)
             return self.answer(refusal, requestEnded: false, expectsBody: Self.declaresBody(head))
@@ -264,46 +349,74 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// Writes a fixed answer; the rest of the request, if any, is read and dropped, or the
     /// connection is closed when the request still has a body to come.
     func answer(_ answer: FixedAnswer, requestEnded: Bool, expectsBody: Bool = false) {
+        guard let context else { return }
         if !requestEnded && expectsBody {
             // Reading (possibly a large upload, possibly never sent after Expect) only to drop it
             // is not worth keeping the connection.
             self.closeAfterResponse = true
         }
-        var head = answer.head
-        head.headers.add(name: "date", value: self.loop.date)
-        self.writeHead(&head)
-        if answer.body.readableBytes > 0 {
-            self.write(.body(.byteBuffer(answer.body)))
+        self.recordResponse(code: answer.head.status.code)
+        self.responseStarted = true
+        if self.connection.isHTTP2 {
+            var head = answer.head
+            head.headers.add(name: "date", value: self.loop.date)
+            self.write(.head(head))
+            if answer.body.readableBytes > 0 && !self.isHEAD {
+                self.write(.body(.byteBuffer(answer.body)))
+            }
+            return self.endResponse(requestEnded: requestEnded)
         }
-        self.endResponse(requestEnded: requestEnded)
+        // One buffer, one write: status line, headers, date, body.
+        var bytes = context.channel.allocator.buffer(capacity: answer.serialisedSize)
+        answer.write(version: self.version, date: self.loop.date, connection: self.connectionField(), forHEAD: self.isHEAD, into: &bytes)
+        self.endResponse(requestEnded: requestEnded, last: bytes)
     }
 
     // MARK: For the exchange
 
     /// Writes a response head, adding `connection` where HTTP/1 needs it, and counts the request.
     func writeHead(_ head: inout HTTPResponseHead) {
-        if !self.connection.isHTTP2 {
-            head.version = self.version
-            if self.version == .http1_0 && !head.headers.contains(name: "content-length") {
-                // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
-                self.closeAfterResponse = true
-            }
-            if self.closeAfterResponse || !self.keepAlive {
-                head.headers.replaceOrAdd(name: "connection", value: "close")
-                self.closeAfterResponse = true
-            } else if self.version == .http1_0 {
-                head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
-            }
+        self.recordResponse(code: head.status.code)
+        self.responseStarted = true
+        guard !self.connection.isHTTP2, let context else {
+            return self.write(.head(head))
         }
-        (self.service ?? self.gateway.unmatched).recordRequest(
-            method: self.method,
-            code: Int(head.status.code),
-            duration: .nanoseconds((NIODeadline.now() - self.started).nanoseconds)
-        )
-        self.write(.head(head))
+        head.version = self.version
+        if self.version == .http1_0 && !head.headers.contains(name: "content-length") {
+            // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
+            self.closeAfterResponse = true
+        }
+        var bytes = context.channel.allocator.buffer(capacity: 256)
+        self.response.writeHead(head, connection: self.connectionField(), forHEAD: self.isHEAD, into: &bytes)
+        context.write(NIOAny(bytes), promise: nil)
+        self.needsFlush = true
     }
 
-    func write(_ part: HTTPServerResponsePart) {
+    /// Writes `100 Continue`: the client may send the body it announced.
+    func writeContinue() {
+        guard let context else { return }
+        if self.connection.isHTTP2 {
+            self.write(.head(HTTPResponseHead(version: .http1_1, status: .continue)))
+        } else {
+            var bytes = context.channel.allocator.buffer(capacity: 32)
+            HTTP1ResponseWriter.writeInterim(.continue, version: self.version, into: &bytes)
+            context.write(NIOAny(bytes), promise: nil)
+            self.needsFlush = true
+        }
+    }
+
+    /// Writes a part of the response body.
+    func writeBody(_ body: ByteBuffer) {
+        guard let context else { return }
+        if self.connection.isHTTP2 {
+            return self.write(.body(.byteBuffer(body)))
+        }
+        if HTTP1Chunked.write(self.response.body(body, allocator: context.channel.allocator), on: context) {
+            self.needsFlush = true
+        }
+    }
+
+    private func write(_ part: HTTPServerResponsePart) {
         self.context?.write(self.wrapOutboundOut(part), promise: nil)
         self.needsFlush = true
     }
@@ -314,21 +427,49 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         context.flush()
     }
 
-    /// Writes the response end; closes the connection after it when it must.
-    ///
-    /// The state moves on first: writing the end lets `HTTPServerPipelineHandler` deliver a
-    /// pipelined request at once, when the current one has been read to its end.
-    private func endResponse(requestEnded: Bool) {
+    /// The `connection` field an HTTP/1 response carries, if any; decides whether the
+    /// connection closes after it.
+    private func connectionField() -> StaticString? {
+        if self.closeAfterResponse || !self.keepAlive {
+            self.closeAfterResponse = true
+            return "close"
+        }
+        return self.version == .http1_0 ? "keep-alive" : nil
+    }
+
+    private func recordResponse(code: UInt) {
+        (self.service ?? self.gateway.unmatched).recordRequest(
+            shard: self.loop.index,
+            method: self.method,
+            code: Int(code),
+            duration: .nanoseconds((NIODeadline.now() - self.started).nanoseconds)
+        )
+    }
+
+    /// Ends the response (with `last`, its remaining bytes, on HTTP/1); closes the connection
+    /// after it when it must, or handles a queued request once this one has been read.
+    private func endResponse(requestEnded: Bool, last: ByteBuffer? = nil) {
         guard let context else { return }
         self.state = requestEnded ? .idle(since: .now()) : .answered
         self.needsFlush = false
+        var part: NIOAny
+        if self.connection.isHTTP2 {
+            part = self.wrapOutboundOut(.end(nil))
+        } else {
+            var bytes = last ?? context.channel.allocator.buffer(capacity: 0)
+            self.response.writeEnd(into: &bytes)
+            self.response = HTTP1ResponseWriter()
+            part = NIOAny(bytes)
+        }
         if self.closeAfterResponse {
             self.state = .closed
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            self.queued.removeAll()
+            context.writeAndFlush(part).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         } else {
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(part, promise: nil)
+            if requestEnded { self.drainQueue() }
         }
     }
 
@@ -354,11 +495,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     var isClientWritable: Bool { self.context?.channel.isWritable ?? false }
 
     func holdReads() {
-        self.reads.hold()
+        self.reads.hold(.partner)
     }
 
     func resumeReads() {
-        if self.reads.resume() {
+        if self.reads.resume(.partner) {
             self.context?.read()
         }
     }
@@ -367,6 +508,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private func requestEnded() {
         guard case .answered = self.state else { return }
         self.state = .idle(since: .now())
+        self.drainQueue()
     }
 
     // MARK: Helpers

@@ -20,6 +20,8 @@ final class LoopRuntime: @unchecked Sendable {
     static let tickInterval: TimeAmount = .milliseconds(250)
 
     let eventLoop: any EventLoop
+    /// The loop's place in its group: the shard its metrics are recorded in.
+    let index: Int
     /// The upstream pools of this loop, by upstream.
     let pools: [UpstreamKey: UpstreamPool]
     /// `now` as of the last tick: what deadlines are compared against. Deadlines themselves are
@@ -34,8 +36,9 @@ final class LoopRuntime: @unchecked Sendable {
     private let loopID = UInt64.random(in: 0...0xFFFF)
     private var ticker: RepeatedTask?
 
-    init(eventLoop: any EventLoop, upstreams: [UpstreamKey: UpstreamPool.Settings]) {
+    init(eventLoop: any EventLoop, index: Int, upstreams: [UpstreamKey: UpstreamPool.Settings]) {
         self.eventLoop = eventLoop
+        self.index = index
         self.now = .now()
         self.date = ""
         var pools: [UpstreamKey: UpstreamPool] = [:]

@@ -7,8 +7,7 @@ import NIOSSL
 /// Builds the pipeline of every accepted connection, on its own event loop:
 ///
 /// ```
-/// plain:  HTTPResponseEncoder, HTTPRequestDecoder, HTTPServerPipelineHandler,
-///         HTTPServerProtocolErrorHandler, HTTPConnectionHandler
+/// plain:  HTTPRequestDecoder, HTTPConnectionHandler (which writes response bytes itself)
 /// TLS:    NIOSSLServerHandler, TLSConnectionObserver, ALPN ─┬─ http/1.1: as plain
 ///                                                         └─ h2: NIOHTTP2Handler, NIOHTTP2Server-
 ///                                                              ConnectionManagementHandler ─► per stream:
@@ -31,12 +30,10 @@ struct ServerPipeline: Sendable {
         let connection = ConnectionFacts(scheme: self.tls == nil ? "http" : "https", clientAddress: channel.remoteAddress?.ipAddress)
         let gateway = self.gateway
         @Sendable func http1(_ channel: any Channel) throws {
-            let sync = channel.pipeline.syncOperations
             // Client-bound headers need no second validation: fixed answers are built from the
             // config at load, proxied ones were parsed (and so validated) from the upstream.
             // NIO's NIOHTTPResponseHeadersValidator was 12% of the answer-here path in perf.
-            try sync.configureHTTPServerPipeline(withErrorHandling: true, withOutboundHeaderValidation: false)
-            try sync.addHandler(HTTPConnectionHandler(gateway: gateway, loop: loop, connection: connection))
+            try HTTPConnectionHandler.addHTTP1Handlers(to: channel.pipeline.syncOperations, gateway: gateway, loop: loop, connection: connection)
         }
         guard let tls = self.tls else {
             return channel.eventLoop.makeCompletedFuture { try http1(channel) }
@@ -60,8 +57,7 @@ struct ServerPipeline: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     connection.isHTTP2 = true
                     // Idle timeout, and on drain a GOAWAY, then close once open streams finish
-                    // (HTTP/1 connections get both from HTTPConnectionHandler and
-                    // HTTPServerPipelineHandler).
+                    // (HTTP/1 connections get both from HTTPConnectionHandler).
                     let manager = NIOHTTP2ServerConnectionManagementHandler(
                         eventLoop: channel.eventLoop,
                         configuration: .init(maxIdleTime: gateway.idleTimeout, maxAge: nil, maxGraceTime: nil, keepalive: nil)

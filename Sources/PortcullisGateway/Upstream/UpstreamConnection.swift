@@ -12,13 +12,15 @@ protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamWritabilityChanged(_ isWritable: Bool)
 }
 
-/// The last handler of an upstream connection's pipeline: passes the response to the exchange
-/// that holds the connection, holds reads while that exchange's client cannot take more, and
-/// tracks whether the connection can serve another request.
+/// The HTTP/1 client side of an upstream connection, and the last handler of its pipeline
+/// (after TLS, if any): writes the request's bytes itself, reads the response with an
+/// ``HTTP1ResponseParser`` and passes it to the exchange that holds the connection, holds reads
+/// while that exchange's client cannot take more, and tracks whether the connection can serve
+/// another request.
 final class UpstreamConnection: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Never
+    typealias OutboundOut = ByteBuffer
 
     private enum State {
         case idle
@@ -35,6 +37,9 @@ final class UpstreamConnection: ChannelDuplexHandler {
     private var keepAlive = true
     private var requestsLeft: Int
     private var reads = ReadGate()
+    private var parser = HTTP1ResponseParser()
+    /// Whether the request body being sent is chunked.
+    private var chunked = false
     /// When the pool last took this connection back.
     var parkedAt: NIODeadline = .distantPast
 
@@ -61,7 +66,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
     /// The exchange ended cleanly: whole request sent, whole response read, no `close` either way,
     /// requests left.
     var isReusable: Bool {
-        guard case .busy(true, true) = self.state, self.keepAlive, self.requestsLeft > 0, let context = self.context else {
+        guard case .busy(true, true) = self.state, self.keepAlive, self.parser.keepAlive, self.requestsLeft > 0, let context = self.context else {
             return false
         }
         return context.channel.isActive
@@ -87,15 +92,42 @@ final class UpstreamConnection: ChannelDuplexHandler {
         return true
     }
 
+    /// Writes a part of the request (not flushed). The head's headers say the body's framing: a
+    /// `transfer-encoding` (only ever `chunked`, set by the exchange) or a `content-length`.
     func write(_ part: HTTPClientRequestPart) {
         guard let context else { return }
-        if case .end = part, case .busy(_, let responseEnded) = self.state {
-            self.state = .busy(requestEnded: true, responseEnded: responseEnded)
+        switch part {
+        case .head(let head):
+            if !head.isKeepAlive { self.keepAlive = false }
+            self.chunked = head.headers.contains(name: "transfer-encoding")
+            self.parser.expectResponse(toHEAD: head.method == .HEAD)
+            var bytes = context.channel.allocator.buffer(capacity: 512)
+            bytes.writeString(head.method.rawValue)
+            bytes.writeInteger(UInt8(ascii: " "))
+            bytes.writeString(head.uri)
+            bytes.writeStaticString(" HTTP/1.1\r\n")
+            for (name, value) in head.headers {
+                bytes.writeString(name)
+                bytes.writeStaticString(": ")
+                bytes.writeString(value)
+                bytes.writeStaticString("\r\n")
+            }
+            bytes.writeStaticString("\r\n")
+            context.write(NIOAny(bytes), promise: nil)
+        case .body(let body):
+            if self.chunked, case .byteBuffer(let buffer) = body {
+                HTTP1Chunked.write(HTTP1Chunked.frame(buffer, allocator: context.channel.allocator), on: context)
+            } else {
+                context.write(NIOAny(body), promise: nil)
+            }
+        case .end:
+            if case .busy(_, let responseEnded) = self.state {
+                self.state = .busy(requestEnded: true, responseEnded: responseEnded)
+            }
+            if self.chunked {
+                context.write(NIOAny(ByteBuffer(staticString: HTTP1Chunked.last)), promise: nil)
+            }
         }
-        if case .head(let head) = part, !head.isKeepAlive {
-            self.keepAlive = false
-        }
-        context.write(self.wrapOutboundOut(part), promise: nil)
     }
 
     func flush() {
@@ -127,9 +159,21 @@ final class UpstreamConnection: ChannelDuplexHandler {
     // MARK: Channel events
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
+        self.parser.append(self.unwrapInboundIn(data))
+        do {
+            // Each event is taken on its own: handling one may lend the connection to the next
+            // request, which resets the parser for its response.
+            while let event = try self.parser.next() {
+                self.deliver(event)
+            }
+        } catch {
+            self.errorCaught(context: context, error: error)
+        }
+    }
+
+    private func deliver(_ event: HTTP1ResponseParser.Event) {
+        switch event {
         case .head(let head):
-            if !head.isKeepAlive { self.keepAlive = false }
             self.delegate?.upstreamHead(head)
         case .body(let body):
             self.delegate?.upstreamBody(body)
@@ -156,6 +200,10 @@ final class UpstreamConnection: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if case .busy = self.state, let end = self.parser.endOfInput() {
+            // A body without a length ends with the connection.
+            self.deliver(end)
+        }
         let delegate = self.delegate
         self.delegate = nil
         self.state = .closed

@@ -57,9 +57,9 @@ final class UpstreamPool {
                     if let tls = settings.tls {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: settings.serverHostname))
                     }
-                    // Request headers are checked where the gateway adds values (ProxyHeaders);
-                    // the client's were validated when they were parsed.
-                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
+                    // HTTP/1 is written and read by UpstreamConnection itself. Request headers
+                    // are checked where the gateway adds values (ProxyHeaders); the client's were
+                    // validated when they were parsed.
                     try sync.addHandler(UpstreamConnection(requestsPerConnection: settings.requestsPerConnection))
                 }
             }

@@ -1,0 +1,110 @@
+import Prometheus
+
+/// Writes the services' series (``ServiceMetrics``) in the Prometheus text format, as
+/// swift-prometheus writes its own: a `# HELP` and `# TYPE` line per family, the labels in the
+/// order the contract gives them, cumulative histogram buckets with `le` in seconds.
+struct ServiceSeriesExposition {
+    /// Each service's name and summed counts, in the order the services were made.
+    let services: [(name: String, counts: ServiceMetrics.Counts)]
+
+    func emit(into buffer: inout [UInt8]) {
+        self.counterFamily(
+            "portcullis_requests_total",
+            help: "Requests answered, by service, method and status code.",
+            into: &buffer
+        ) { counts in
+            counts.requests.sorted { ($0.key.method, $0.key.code) < ($1.key.method, $1.key.code) }
+                .map { ([("method", $0.key.method), ("code", String($0.key.code))], $0.value) }
+        }
+        self.counterFamily(
+            "portcullis_auth_decisions_total",
+            help: "Auth decisions, by service, deciding auth method and outcome.",
+            into: &buffer
+        ) { counts in
+            counts.decisions.sorted { ($0.key.auth, $0.key.outcome) < ($1.key.auth, $1.key.outcome) }
+                .map { ([("auth", $0.key.auth), ("outcome", $0.key.outcome)], $0.value) }
+        }
+        self.histogramFamily(
+            "portcullis_request_duration_seconds",
+            help: "Time from request head to response head, by service.",
+            into: &buffer
+        ) { $0.requestDuration }
+        self.histogramFamily(
+            "portcullis_upstream_duration_seconds",
+            help: "Time from sending a request upstream to its response head, by service.",
+            into: &buffer
+        ) { $0.upstreamDuration }
+    }
+
+    private func counterFamily(
+        _ name: String,
+        help: String,
+        into buffer: inout [UInt8],
+        series: (ServiceMetrics.Counts) -> [([(String, String)], Int)]
+    ) {
+        var lines: [UInt8] = []
+        for service in self.services {
+            for (labels, value) in series(service.counts) {
+                Self.appendSeries(name, labels: [("service", service.name)] + labels, value: String(value), into: &lines)
+            }
+        }
+        guard !lines.isEmpty else { return }
+        Self.appendHeader(name, help: help, type: "counter", into: &buffer)
+        buffer.append(contentsOf: lines)
+    }
+
+    private func histogramFamily(
+        _ name: String,
+        help: String,
+        into buffer: inout [UInt8],
+        histogram: (ServiceMetrics.Counts) -> ServiceMetrics.HistogramCounts
+    ) {
+        guard !self.services.isEmpty else { return }
+        Self.appendHeader(name, help: help, type: "histogram", into: &buffer)
+        for service in self.services {
+            let counts = histogram(service.counts)
+            let labels = [("service", service.name)]
+            var cumulative = 0
+            for (index, bound) in PortcullisMetrics.durationBuckets.enumerated() {
+                cumulative += counts.buckets[index]
+                Self.appendSeries(
+                    name + "_bucket",
+                    labels: labels + [("le", bound.bucketRepresentation)],
+                    value: String(cumulative),
+                    into: &buffer
+                )
+            }
+            cumulative += counts.buckets[counts.buckets.count - 1]
+            Self.appendSeries(name + "_bucket", labels: labels + [("le", "+Inf")], value: String(cumulative), into: &buffer)
+            let sum = Duration.nanoseconds(counts.sumNanoseconds)
+            Self.appendSeries(name + "_sum", labels: labels, value: sum.bucketRepresentation, into: &buffer)
+            Self.appendSeries(name + "_count", labels: labels, value: String(cumulative), into: &buffer)
+        }
+    }
+
+    private static func appendHeader(_ name: String, help: String, type: String, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n".utf8)
+    }
+
+    private static func appendSeries(_ name: String, labels: [(String, String)], value: String, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: name.utf8)
+        buffer.append(UInt8(ascii: "{"))
+        for (index, (label, labelValue)) in labels.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            buffer.append(contentsOf: label.utf8)
+            buffer.append(contentsOf: "=\"".utf8)
+            for byte in labelValue.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): buffer.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\""): buffer.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\n"): buffer.append(contentsOf: #"\n"#.utf8)
+                default: buffer.append(byte)
+                }
+            }
+            buffer.append(UInt8(ascii: "\""))
+        }
+        buffer.append(contentsOf: "} ".utf8)
+        buffer.append(contentsOf: value.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+}
