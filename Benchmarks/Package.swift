@@ -102,6 +102,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 "BenchmarkSupport",
+                .product(name: "PortcullisClientAuth", package: "portcullis"),
                 .product(name: "PortcullisConfig", package: "portcullis"),
                 .product(name: "PortcullisGateway", package: "portcullis"),
                 .product(name: "PortcullisMetrics", package: "portcullis"),

@@ -134,6 +134,39 @@ struct GatewayHTTPSemanticsTests {
         }
     }
 
+    @Test("Upgrade (WebSocket): after auth the upgrade goes upstream; on 101 the connections are spliced as bytes until the upstream closes")
+    func upgrade() async throws {
+        try await Self.run(reply: { request in
+            if request.hasPrefix("GET /open/ws HTTP/1.1") {
+                return .init(bytes: Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n".utf8))
+            }
+            // The tunnelled bytes, parsed by the recorder as if they were a request.
+            return .init(bytes: Array("pong:\(request.prefix(4))".utf8), close: true)
+        }) { gateway, upstream in
+            let request =
+                "GET /open/ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                + "ping\r\n\r\n"
+            let reply = try await RawHTTP.exchange(port: gateway.gatewayPort, request: Array(request.utf8))
+            #expect(reply.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"), "\(reply)")
+            #expect(reply.lowercased().contains("\r\nconnection: upgrade\r\n"), "\(reply)")
+            #expect(reply.hasSuffix("\r\n\r\npong:ping"), "\(reply)")
+            let forwarded = try #require(upstream.requests.first)
+            #expect(forwarded.contains("\r\nupgrade: websocket\r\n"), "\(forwarded)")
+            #expect(forwarded.contains("\r\nconnection: upgrade\r\n"), "\(forwarded)")
+            #expect(forwarded.contains("Sec-WebSocket-Version: 13\r\n"), "\(forwarded)")
+            #expect(upstream.requests.dropFirst().first == "ping\r\n\r\n")
+
+            // Without credentials on a protected route: 401, and the upstream never hears of it.
+            let connections = upstream.connections
+            let refused = try await RawHTTP.exchange(
+                port: gateway.gatewayPort,
+                request: Array("GET /raw/ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping\r\n\r\n".utf8)
+            )
+            #expect(refused.hasPrefix("HTTP/1.1 401"), "\(refused)")
+            #expect(upstream.connections == connections)
+        }
+    }
+
     @Test("HEAD, 204 and 304 are framed without a body and the connection stays usable")
     func bodilessResponses() async throws {
         try await Self.run(reply: { request in

@@ -37,7 +37,7 @@ struct HTTP1ResponseParser {
         case malformedChunk
         /// Bytes from the upstream while no request was outstanding.
         case unsolicitedData
-        /// An interim `101` the gateway did not ask for.
+        /// A `101` to a request that asked for no upgrade.
         case unexpectedSwitch
 
         var description: String {
@@ -72,12 +72,15 @@ struct HTTP1ResponseParser {
         case trailers
         /// No length: the body ends when the connection does.
         case untilClose
+        /// After a `101`: every byte belongs to the upgraded protocol.
+        case tunnel
         case failed
     }
 
     private var state: State = .idle
     private var input: ByteBuffer?
     private var toHEAD = false
+    private var upgradeRequested = false
     /// Whether the connection may serve another request after the current response.
     private(set) var keepAlive = true
 
@@ -93,10 +96,12 @@ struct HTTP1ResponseParser {
         return false
     }
 
-    /// A request was sent: its response is what comes next.
-    mutating func expectResponse(toHEAD: Bool) {
+    /// A request was sent: its response is what comes next. `upgrade`: the request asked to
+    /// switch protocols, so a `101` is accepted, after which every byte is the new protocol's.
+    mutating func expectResponse(toHEAD: Bool, upgrade: Bool = false) {
         self.state = .head(scanned: 0)
         self.toHEAD = toHEAD
+        self.upgradeRequested = upgrade
     }
 
     mutating func append(_ bytes: ByteBuffer) {
@@ -139,10 +144,15 @@ struct HTTP1ResponseParser {
                 case .failure(let error): return try self.fail(error)
                 }
                 let code = head.head.status.code
+                if code == 101 {
+                    guard self.upgradeRequested else { return try self.fail(.unexpectedSwitch) }
+                    self.state = .tunnel
+                    self.keepAlive = false
+                    return .head(head.head)
+                }
                 if code >= 100 && code < 200 {
                     // Interim: 100 Continue and its like are dropped (the gateway answers the
-                    // client's Expect itself); a switch was never asked for.
-                    guard code != 101 else { return try self.fail(.unexpectedSwitch) }
+                    // client's Expect itself).
                     self.state = .head(scanned: 0)
                     continue
                 }
@@ -216,7 +226,7 @@ struct HTTP1ResponseParser {
                 input.moveReaderIndex(forwardBy: lineLength + 2)
                 self.input = input
                 if lineLength == 0 { return self.ended() }
-            case .untilClose:
+            case .untilClose, .tunnel:
                 guard var input = self.input, input.readableBytes > 0 else { return nil }
                 self.input = nil
                 let slice = input.readSlice(length: input.readableBytes)

@@ -25,6 +25,8 @@ struct HTTP1ResponseWriter {
         case chunked
         /// HTTP/1.0 without a length: the body ends when the connection closes.
         case untilClose
+        /// After `101 Switching Protocols`: the bytes of the new protocol, as they are.
+        case tunnel
     }
 
     private(set) var framing: Framing = .length
@@ -36,7 +38,9 @@ struct HTTP1ResponseWriter {
         Self.writeStatusLine(version: head.version, status: head.status, into: &buffer)
         var framing: Framing
         var addChunked = false
-        if !head.status.mayHaveResponseBody {
+        if head.status == .switchingProtocols {
+            framing = .tunnel
+        } else if !head.status.mayHaveResponseBody {
             framing = .bodiless
         } else if head.headers.contains(name: "content-length") {
             framing = .length
@@ -46,7 +50,7 @@ struct HTTP1ResponseWriter {
         } else {
             framing = .untilClose
         }
-        let stripsLength = framing == .bodiless
+        let stripsLength = framing == .bodiless || framing == .tunnel
         for (name, value) in head.headers {
             if stripsLength && (Self.equalsCaseInsensitive(name, "content-length") || Self.equalsCaseInsensitive(name, "transfer-encoding")) {
                 continue
@@ -66,7 +70,7 @@ struct HTTP1ResponseWriter {
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
         }
         buffer.writeStaticString("\r\n")
-        if forHEAD { framing = .bodiless }
+        if forHEAD && framing != .tunnel { framing = .bodiless }
         self.framing = framing
     }
 
@@ -81,7 +85,7 @@ struct HTTP1ResponseWriter {
         switch self.framing {
         case .bodiless:
             .none
-        case .length, .untilClose:
+        case .length, .untilClose, .tunnel:
             .one(part)
         case .chunked:
             HTTP1Chunked.frame(part, allocator: allocator)

@@ -26,6 +26,9 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         case renewing(HTTPResponseHead, body: [ByteBuffer], ended: Bool)
         /// Reading and dropping the refused response before sending the request again.
         case discarding
+        /// The upstream switched protocols (`101`): bytes flow both ways as they are, until
+        /// either side closes.
+        case tunneling
         case done
     }
 
@@ -41,6 +44,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private let inbound: HTTPRequestHead
     private var outbound: HTTPRequestHead
     private let principal: Principal?
+    /// The protocol the client asked to switch to (`Upgrade`), if any.
+    private let upgrade: String?
     private var phase: Phase = .connecting
     private var upstream: UpstreamConnection?
     /// Parts read from the client before a connection was there to take them.
@@ -67,10 +72,12 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         target: UpstreamTarget,
         pool: UpstreamPool,
         principal: Principal?,
+        upgrade: String? = nil,
         service: ServiceRuntime,
         logger: Logger
     ) {
         self.client = client
+        self.upgrade = upgrade
         self.inbound = head
         self.target = target
         self.pool = pool
@@ -146,6 +153,11 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             return self.failBeforeResponse(.badGateway)
         }
         self.outbound.headers = headers
+        if let upgrade = self.upgrade {
+            // Hop-by-hop, so removed above: asked of this hop again (RFC 9110 §7.8).
+            self.outbound.headers.add(name: "connection", value: "upgrade")
+            self.outbound.headers.add(name: "upgrade", value: upgrade)
+        }
         // `content-length` is copied with the end-to-end headers; a transfer coding is redone.
         if !self.inbound.headers.contains(name: "content-length") {
             if self.inbound.headers.contains(name: "transfer-encoding") {
@@ -244,6 +256,13 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         self.upstream?.flush()
     }
 
+    /// Bytes from the client once the protocol was switched.
+    func clientTunnel(_ bytes: ByteBuffer) {
+        guard case .tunneling = self.phase else { return }
+        self.lastActivity = self.client.loop.now
+        self.upstream?.write(.body(.byteBuffer(bytes)))
+    }
+
     func clientWritabilityChanged(_ isWritable: Bool) {
         if isWritable {
             self.upstream?.resumeReads()
@@ -261,6 +280,10 @@ final class ProxyExchange: UpstreamConnectionDelegate {
 
     func upstreamHead(_ head: HTTPResponseHead) {
         guard case .exchanging = self.phase else { return }
+        if head.status == .switchingProtocols {
+            // Only ever to a request that asked for an upgrade (the parser refuses any other).
+            return self.startTunnel(head)
+        }
         if head.status == .unauthorized, self.replay != nil, self.requestEnded, let authorization, let credential = self.target.credential {
             // The upstream refused the gateway's token (revoked before its expiry): ask for a new
             // one while the refusal waits, and send the request once more if there is one.
@@ -302,6 +325,20 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         self.client.writeHead(&response)
     }
 
+    private func startTunnel(_ head: HTTPResponseHead) {
+        self.responseStarted = true
+        self.phase = .tunneling
+        self.lastActivity = self.client.loop.now
+        self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
+        var headers = ProxyHeaders.clientHeaders(from: head.headers)
+        if let protocols = head.headers.first(name: "upgrade") {
+            headers.add(name: "upgrade", value: protocols)
+        }
+        var response = HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers)
+        self.client.writeHead(&response)
+        self.client.startTunnel()
+    }
+
     func upstreamBody(_ body: ByteBuffer) {
         if case .renewing(let head, var kept, let ended) = self.phase {
             self.phase = .done
@@ -309,8 +346,14 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             self.phase = .renewing(head, body: kept, ended: ended)
             return
         }
-        guard case .exchanging = self.phase else { return }
-        self.lastActivity = .now()
+        switch self.phase {
+        case .exchanging:
+            self.lastActivity = .now()
+        case .tunneling:
+            self.lastActivity = self.client.loop.now
+        default:
+            return
+        }
         self.client.writeBody(body)
         if !self.client.isClientWritable {
             self.upstream?.holdReads()
@@ -350,7 +393,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     func upstreamFailed(_ error: any Error) {
         self.upstream = nil
         switch self.phase {
-        case .exchanging, .renewing, .discarding:
+        case .exchanging, .renewing, .discarding, .tunneling:
             break
         default:
             return
@@ -385,7 +428,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
 
     func tick(now: NIODeadline) {
         switch self.phase {
-        case .connecting, .exchanging, .renewing, .discarding, .credentials:
+        case .connecting, .exchanging, .renewing, .discarding, .credentials, .tunneling:
             if !self.responseStarted {
                 if now >= self.deadline {
                     self.logger.notice("upstream timed out", metadata: ["service": "\(self.service.name)"])
@@ -393,7 +436,12 @@ final class ProxyExchange: UpstreamConnectionDelegate {
                     self.failBeforeResponse(.gatewayTimeout)
                 }
             } else if now - self.lastActivity >= self.target.timeout {
-                self.logger.notice("upstream stalled mid-response", metadata: ["service": "\(self.service.name)"])
+                if case .tunneling = self.phase {
+                    // As nginx's proxy_read_timeout for upgraded connections: silence both ways closes.
+                    self.logger.debug("upgraded connection idle; closed", metadata: ["service": "\(self.service.name)"])
+                } else {
+                    self.logger.notice("upstream stalled mid-response", metadata: ["service": "\(self.service.name)"])
+                }
                 self.phase = .done
                 self.releaseUpstream(closing: true)
                 self.client.abort()

@@ -30,7 +30,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = GatewayRuntime.maximumHeaderBytes
         limits.maxHeaderFieldSize = GatewayRuntime.maximumHeaderBytes
-        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+        // After an upgrade request the decoder stops; its leftovers go on to the tunnel, if any.
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits)))
         try pipeline.addHandler(HTTPConnectionHandler(gateway: gateway, loop: loop, connection: connection))
     }
 
@@ -267,6 +268,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             self.requestLogger.debug("rejected request path", metadata: ["reason": "\(error)"])
             return self.answer(.badRequest, requestEnded: false)
         }
+        let upgrade = self.connection.isHTTP2 ? nil : Self.requestedUpgrade(head)
+        if upgrade != nil {
+            // NIO's decoder parses nothing after an upgrade request: unless the protocol is
+            // switched, the connection ends with this response.
+            self.closeAfterResponse = true
+        }
         let route: Route
         switch self.gateway.routes.match(method: self.method, path: path) {
         case .notFound:
@@ -279,27 +286,27 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
         self.service = route.service.metrics
         guard !route.policy.isPublic else {
-            return self.authorized(head, route: route, principal: nil)
+            return self.authorized(head, route: route, principal: nil, upgrade: upgrade)
         }
         let certificate = route.policy.usesClientCertificate || route.forwardsIdentity ? self.connection.clientCertificate : nil
         let request = AuthRequest(authorization: head.headers.first(name: "authorization"), clientCertificate: certificate)
         switch route.policy.decide(request) {
         case .decided(let decision):
-            self.decided(decision, head: head, route: route, presentedToken: request.credential.presentedBearerToken)
+            self.decided(decision, head: head, route: route, presentedToken: request.credential.presentedBearerToken, upgrade: upgrade)
         case .pending(let pending):
-            self.wait(for: pending, head: head, route: route, presentedToken: request.credential.presentedBearerToken)
+            self.wait(for: pending, head: head, route: route, presentedToken: request.credential.presentedBearerToken, upgrade: upgrade)
         }
     }
 
     /// Holds reads and finishes the decision off the loop; the request continues on the loop.
-    private func wait(for pending: PendingPolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool) {
+    private func wait(for pending: PendingPolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool, upgrade: String?) {
         self.state = .waiting(buffered: [])
         self.holdReads()
         let promise = self.loop.eventLoop.makePromise(of: PolicyDecision.self)
         promise.completeWithTask { await pending.resume() }
         promise.futureResult.assumeIsolated().whenSuccess { decision in
             guard case .waiting(let buffered) = self.state else { return }
-            self.decided(decision, head: head, route: route, presentedToken: presentedToken)
+            self.decided(decision, head: head, route: route, presentedToken: presentedToken, upgrade: upgrade)
             self.replay(buffered)
             self.resumeReads()
             // The request continues as if its parts had just been read.
@@ -307,16 +314,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
     }
 
-    private func decided(_ decision: PolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool) {
+    private func decided(_ decision: PolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool, upgrade: String?) {
         route.service.metrics.recordDecision(shard: self.loop.index, auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
         if let refusal = route.refusals.answer(for: decision, presentedToken: presentedToken) {
             decision.logRejection(to: self.requestLogger, service: route.service.name)
             return self.answer(refusal, requestEnded: false, expectsBody: Self.declaresBody(head))
         }
-        self.authorized(head, route: route, principal: decision.principal)
+        self.authorized(head, route: route, principal: decision.principal, upgrade: upgrade)
     }
 
-    private func authorized(_ head: HTTPRequestHead, route: Route, principal: Principal?) {
+    private func authorized(_ head: HTTPRequestHead, route: Route, principal: Principal?, upgrade: String?) {
         switch route.action {
         case .respond(let answer):
             self.answer(answer, requestEnded: false, expectsBody: Self.declaresBody(head))
@@ -330,6 +337,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
                 target: target,
                 pool: pool,
                 principal: principal,
+                upgrade: upgrade,
                 service: route.service,
                 logger: self.gateway.logger
             )
@@ -382,12 +390,20 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             return self.write(.head(head))
         }
         head.version = self.version
-        if self.version == .http1_0 && !head.headers.contains(name: "content-length") {
-            // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
-            self.closeAfterResponse = true
+        let connectionField: StaticString?
+        if head.status == .switchingProtocols {
+            // The upstream accepted the upgrade: the connection now carries the new protocol.
+            self.closeAfterResponse = false
+            connectionField = "upgrade"
+        } else {
+            if self.version == .http1_0 && !head.headers.contains(name: "content-length") {
+                // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
+                self.closeAfterResponse = true
+            }
+            connectionField = self.connectionField()
         }
         var bytes = context.channel.allocator.buffer(capacity: 256)
-        self.response.writeHead(head, connection: self.connectionField(), forHEAD: self.isHEAD, into: &bytes)
+        self.response.writeHead(head, connection: connectionField, forHEAD: self.isHEAD, into: &bytes)
         context.write(NIOAny(bytes), promise: nil)
         self.needsFlush = true
     }
@@ -486,6 +502,33 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         self.answer(answer, requestEnded: requestEnded, expectsBody: expectsBody && !requestEnded)
     }
 
+    /// The upstream switched protocols: from now on the client's bytes are not HTTP. The request
+    /// decoder makes way for a ``ClientTunnelHandler`` (its buffered bytes passed on first), and
+    /// the connection ends when either side closes.
+    func startTunnel() {
+        guard let context else { return }
+        let pipeline = context.pipeline.syncOperations
+        do {
+            try pipeline.addHandler(ClientTunnelHandler(client: self), position: .before(self))
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            // The decoder leaves on the loop's next turn, passing on the bytes it holds: they go
+            // out once it has left.
+            let removed = context.eventLoop.makePromise(of: Void.self)
+            removed.futureResult.assumeIsolated().whenComplete { _ in self.readComplete() }
+            pipeline.removeHandler(decoder, promise: removed)
+        } catch {
+            return self.abort()
+        }
+        self.flushIfNeeded()
+    }
+
+    /// Bytes from the client of an upgraded connection.
+    func tunnelBytes(_ bytes: ByteBuffer) {
+        if case .proxying(let exchange) = self.state {
+            exchange.clientTunnel(bytes)
+        }
+    }
+
     /// The response cannot be completed: the client must not take a cut body for a whole one.
     func abort() {
         self.state = .closed
@@ -528,6 +571,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             total += name.utf8.count + value.utf8.count + 4
         }
         return total
+    }
+
+    /// The protocols an HTTP/1.1 request asks to switch to (`Upgrade`, named in `Connection`
+    /// as RFC 9110 §7.8 requires), or `nil`.
+    static func requestedUpgrade(_ head: HTTPRequestHead) -> String? {
+        guard head.version == .http1_1, let protocols = head.headers.first(name: "upgrade"), !protocols.isEmpty else { return nil }
+        let named = head.headers["connection"].contains { value in
+            value.split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" }.lowercased() == "upgrade" }
+        }
+        return named ? protocols : nil
     }
 
     /// Whether the request announces a body (a positive `content-length` or a transfer coding).

@@ -100,7 +100,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
         case .head(let head):
             if !head.isKeepAlive { self.keepAlive = false }
             self.chunked = head.headers.contains(name: "transfer-encoding")
-            self.parser.expectResponse(toHEAD: head.method == .HEAD)
+            self.parser.expectResponse(toHEAD: head.method == .HEAD, upgrade: head.headers.contains(name: "upgrade"))
             var bytes = context.channel.allocator.buffer(capacity: 512)
             bytes.writeString(head.method.rawValue)
             bytes.writeInteger(UInt8(ascii: " "))

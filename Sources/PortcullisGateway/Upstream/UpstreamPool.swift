@@ -11,6 +11,10 @@ import NIOSSL
 /// gives a connection back to the idle list only when its exchange ended cleanly
 /// (``UpstreamConnection/isReusable``).
 final class UpstreamPool {
+    /// Opens a connection for a pool: a socket (``socketConnector``), or an `EmbeddedChannel` in
+    /// tests and benchmarks.
+    typealias Connector = @Sendable (_ settings: Settings, _ eventLoop: any EventLoop) -> EventLoopFuture<UpstreamConnection>
+
     struct Settings: Sendable {
         var host: String
         var port: Int
@@ -25,6 +29,7 @@ final class UpstreamPool {
         var idleTimeout: TimeAmount = .seconds(55)
         /// Requests sent on one connection before it is closed (nginx's `keepalive_requests`).
         var requestsPerConnection: Int = 1000
+        var connector: Connector = UpstreamPool.socketConnector
     }
 
     let eventLoop: any EventLoop
@@ -46,8 +51,12 @@ final class UpstreamPool {
 
     /// Opens a new connection on this loop.
     func connect() -> EventLoopFuture<UpstreamConnection> {
-        let settings = self.settings
-        let bootstrap = ClientBootstrap(group: self.eventLoop)
+        self.settings.connector(self.settings, self.eventLoop)
+    }
+
+    /// A TCP connection (TLS when the settings have a context) made on `eventLoop`.
+    static let socketConnector: Connector = { settings, eventLoop in
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(settings.connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
