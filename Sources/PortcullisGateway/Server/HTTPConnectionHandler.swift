@@ -55,7 +55,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var reads = ReadGate()
     private var needsFlush = false
     /// HTTP/1 requests read while the response before them was still going, in order.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// An array, not a `CircularBuffer`: an empty array allocates nothing, and most connections
+    /// never pipeline (a `CircularBuffer`'s 16 slots were ~1.4 KiB per idle connection).
+    private var queued: [HTTPServerRequestPart] = []
     private var draining = false
     private var response = HTTP1ResponseWriter()
     /// Whether the current request has had a response head written.
