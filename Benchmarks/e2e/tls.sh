@@ -9,6 +9,8 @@
 #   keep-alive, answer here   /hello/  vs  nginx return 200
 #   keep-alive, proxy         /open/   vs  nginx proxy_pass (plain HTTP backend)
 #   new handshake per request /hello/  vs  nginx return 200, each with `Connection: close`
+#   HTTP/2 answer here        /hello/  vs  nginx return 200 on `ssl http2`, with h2load (STREAMS
+#                                          concurrent streams per connection, default 10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -18,9 +20,9 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-$(nproc)}
 
 source "$root/Benchmarks/e2e/lib.sh"
-prepare nginx=nginx-light wrk=wrk openssl=openssl
+prepare nginx=nginx-light wrk=wrk openssl=openssl h2load=nghttp2-client
 
-BACKEND=18180; NGX_HELLO=18181; NGX_PROXY=18182; GATEWAY=18190
+BACKEND=18180; NGX_HELLO=18181; NGX_PROXY=18182; NGX_H2=18183; GATEWAY=18190
 
 # One CA and one server certificate, used by both servers.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" -out "$work/ca.crt" \
@@ -48,6 +50,7 @@ http {
     upstream backend { server 127.0.0.1:$BACKEND; keepalive 256; }
     server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } }
     server { listen 127.0.0.1:$NGX_HELLO ssl; location / { default_type text/plain; return 200 "Hello, World!"; } }
+    server { listen 127.0.0.1:$NGX_H2 ssl http2; location / { default_type text/plain; return 200 "Hello, World!"; } }
     server {
         listen 127.0.0.1:$NGX_PROXY ssl;
         location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
@@ -81,3 +84,29 @@ header
 row "TLS keep-alive, answer" 200 "https://localhost:$GATEWAY/hello/" "https://localhost:$NGX_HELLO/"
 row "TLS keep-alive, proxy" 200 "https://localhost:$GATEWAY/open/" "https://localhost:$NGX_PROXY/"
 row "TLS handshake per request" 200 "https://localhost:$GATEWAY/hello/" "https://localhost:$NGX_HELLO/" "Connection: close"
+
+# h2rate URL -> req/s of one h2load run (every answer must be 2xx).
+h2rate() {
+    h2load -c "$CONNECTIONS" -m "${STREAMS:-10}" -t "$THREADS" -D "${DURATION%s}" "$1" > "$work/h2load.out" 2>&1
+    if ! grep -q "status codes: [1-9][0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx" "$work/h2load.out"; then
+        echo "error: h2load against $1 saw errors or no 2xx: $(grep -E 'requests:|status codes' "$work/h2load.out")" >&2
+        exit 1
+    fi
+    awk '/^finished in/ { print $4 }' "$work/h2load.out"
+}
+
+h2row() {  # name gateway-url nginx-url: ROUNDS alternating h2load runs, the median ratio
+    local name=$1 gw=$2 ngx=$3 ratios=() g_all=() n_all=() round g n
+    for round in $(seq 1 "${ROUNDS:-3}"); do
+        g=$(h2rate "$gw"); n=$(h2rate "$ngx")
+        ratios+=("$(ratio "$g" "$n")"); g_all+=("$g"); n_all+=("$n")
+    done
+    printf '| %-26s | %10s | %8s | %8s | %10s | %8s | %8s | %6s |\n' "$name" "$(median "${g_all[@]}")" - - \
+        "$(median "${n_all[@]}")" - - "$(median "${ratios[@]}")"
+}
+if [ -z "${ONLY:-}" ] || [[ "HTTP/2 answer (h2load)" =~ $ONLY ]]; then
+    h2row "HTTP/2 answer (h2load)" "https://localhost:$GATEWAY/hello/" "https://localhost:$NGX_H2/"
+fi
+echo
+echo "ratio = median over ${ROUNDS:-3} alternating rounds. Targets (lean request path issue): TLS keep-alive answer >= 0.8,"
+echo "  proxy >= 0.8; HTTP/2 answer (h2load) >= 0.7"
