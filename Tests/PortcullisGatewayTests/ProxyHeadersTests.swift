@@ -52,6 +52,35 @@ struct ProxyHeadersTests {
         #expect(Self.headers(subject: subject, authorization: authorization) == nil)
     }
 
+    @Test("every listed name has its role, whatever its case; other names are kept")
+    func roles() {
+        for name in ProxyHeaders.hopByHop {
+            let expected: ProxyHeaders.Role = name == "connection" ? .connection : .hopByHop
+            #expect(ProxyHeaders.role(of: name) == expected, "\(name)")
+            #expect(ProxyHeaders.role(of: name.uppercased()) == expected, "\(name)")
+        }
+        for name in ProxyHeaders.identity {
+            #expect(ProxyHeaders.role(of: name) == .identity, "\(name)")
+        }
+        for name in ProxyHeaders.forwarded {
+            #expect(ProxyHeaders.role(of: name) == (name == "host" ? .host : .forwarded), "\(name)")
+        }
+        #expect(ProxyHeaders.role(of: "X-Forwarded-For") == .forwardedFor)
+        #expect(ProxyHeaders.role(of: "Authorization") == .authorization)
+        for name in ["accept", "content-length", "x-auth-subjects", "tee", "upgrades", "x-forwarded-port", "cookie"] {
+            #expect(ProxyHeaders.role(of: name) == .kept, "\(name)")
+        }
+    }
+
+    @Test("responses: hop-by-hop and Connection-named headers go; a response without them is passed on whole")
+    func responseHeaders() {
+        let upstream: HTTPHeaders = ["Content-Type": "text/plain", "Connection": "keep-alive, X-Private", "Keep-Alive": "timeout=5", "X-Private": "1", "ETag": "\"a\""]
+        let forwarded = ProxyHeaders.clientHeaders(from: upstream)
+        #expect(forwarded.map { $0.name } == ["Content-Type", "ETag"])
+        let plain: HTTPHeaders = ["Content-Type": "text/plain", "Content-Length": "2"]
+        #expect(ProxyHeaders.clientHeaders(from: plain).map { $0.name } == ["Content-Type", "Content-Length"])
+    }
+
     @Test("field values: visible characters, spaces, tabs and obs-text pass; controls do not")
     func fieldValues() {
         #expect(ProxyHeaders.isFieldValue("Bearer eyJ.a-b_c~d+e/f="))

@@ -37,23 +37,30 @@ enum ProxyHeaders {
         authorization: String?
     ) -> HTTPHeaders? {
         var headers = inbound
-        let authority = inbound.first(name: "host")
-        Self.removeHopByHop(&headers)
-        for name in Self.identity where headers.contains(name: name) {
-            headers.remove(name: name)
-        }
-        for name in Self.forwarded where headers.contains(name: name) {
-            headers.remove(name: name)
-        }
+        var authority: String?
         var forwardedFor = ""
-        if headers.contains(name: "x-forwarded-for") {
-            for value in headers["x-forwarded-for"] {
+        let dropsAuthorization = target.hideCredentials || authorization != nil
+        // One pass to find what goes (a `contains(name:)` per name was ~4% of the proxy path).
+        var removed: [String] = []
+        for (name, value) in inbound {
+            switch Self.role(of: name) {
+            case .kept:
+                continue
+            case .hopByHop, .identity, .forwarded:
+                break
+            case .connection:
+                Self.addNamedFields(value, to: &removed)
+            case .host:
+                if authority == nil { authority = value }
+            case .forwardedFor:
                 forwardedFor += forwardedFor.isEmpty ? value : ", " + value
+            case .authorization:
+                guard dropsAuthorization else { continue }
             }
-            headers.remove(name: "x-forwarded-for")
+            removed.append(name)
         }
-        if target.hideCredentials || authorization != nil, headers.contains(name: "authorization") {
-            headers.remove(name: "authorization")
+        for name in removed where headers.contains(name: name) {
+            headers.remove(name: name)
         }
         headers.add(name: "host", value: target.hostHeader)
         if let authorization {
@@ -91,25 +98,77 @@ enum ProxyHeaders {
         value.utf8.allSatisfy { byte in byte >= 0x20 ? byte != 0x7F : byte == 0x09 }
     }
 
-    /// The headers to send the client for an upstream response.
+    /// The headers to send the client for an upstream response: without the hop-by-hop headers
+    /// and those `Connection` names. A response with none is passed on without a copy.
     static func clientHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
+        var removed: [String] = []
+        for (name, value) in upstream {
+            switch Self.role(of: name) {
+            case .hopByHop:
+                removed.append(name)
+            case .connection:
+                removed.append(name)
+                Self.addNamedFields(value, to: &removed)
+            default:
+                continue
+            }
+        }
+        guard !removed.isEmpty else { return upstream }
         var headers = upstream
-        Self.removeHopByHop(&headers)
+        for name in removed where headers.contains(name: name) {
+            headers.remove(name: name)
+        }
         return headers
     }
 
-    /// Removes the hop-by-hop headers and every header the `Connection` header names.
-    private static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        if headers.contains(name: "connection") {
-            for value in headers["connection"] {
-                for token in value.split(separator: ",") {
-                    let name = token.trimmingSpaces()
-                    if !name.isEmpty { headers.remove(name: String(name)) }
-                }
-            }
+    /// What the gateway does with a field, by name (``hopByHop``, ``identity`` and ``forwarded``
+    /// list the names; the tests hold ``role(of:)`` to them).
+    enum Role: Equatable {
+        case kept
+        case hopByHop
+        case connection
+        case identity
+        case forwarded
+        case host
+        case forwardedFor
+        case authorization
+    }
+
+    /// The role of `name`, compared without case; by length first, so most names cost one switch.
+    static func role(of name: String) -> Role {
+        let equals = HTTP1ResponseWriter.equalsCaseInsensitive
+        switch name.utf8.count {
+        case 2: return equals(name, "te") ? .hopByHop : .kept
+        case 4: return equals(name, "host") ? .host : .kept
+        case 6: return equals(name, "expect") ? .hopByHop : .kept
+        case 7: return equals(name, "trailer") || equals(name, "upgrade") ? .hopByHop : .kept
+        case 10:
+            if equals(name, "connection") { return .connection }
+            return equals(name, "keep-alive") ? .hopByHop : .kept
+        case 13:
+            if equals(name, "authorization") { return .authorization }
+            if equals(name, "x-auth-scopes") || equals(name, "x-auth-method") { return .identity }
+            return .kept
+        case 14: return equals(name, "x-auth-subject") ? .identity : .kept
+        case 15: return equals(name, "x-forwarded-for") ? .forwardedFor : .kept
+        case 16:
+            if equals(name, "proxy-connection") { return .hopByHop }
+            return equals(name, "x-forwarded-host") ? .forwarded : .kept
+        case 17:
+            if equals(name, "transfer-encoding") { return .hopByHop }
+            return equals(name, "x-forwarded-proto") ? .forwarded : .kept
+        case 18: return equals(name, "proxy-authenticate") ? .hopByHop : .kept
+        case 19: return equals(name, "proxy-authorization") ? .hopByHop : .kept
+        case 23: return equals(name, "x-forwarded-client-cert") ? .identity : .kept
+        default: return .kept
         }
-        for name in Self.hopByHop where headers.contains(name: name) {
-            headers.remove(name: name)
+    }
+
+    /// Adds the field names a `Connection` value lists.
+    private static func addNamedFields(_ value: String, to names: inout [String]) {
+        for token in value.split(separator: ",") {
+            let name = token.trimmingSpaces()
+            if !name.isEmpty { names.append(String(name)) }
         }
     }
 }
