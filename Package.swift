@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "PortcullisClientAuth", targets: ["PortcullisClientAuth"]),
         /// The gateway: SwiftNIO listener, route table, request handler, upstream pools and metrics endpoint.
         .library(name: "PortcullisGateway", targets: ["PortcullisGateway"]),
+        /// The HTTP/1 wire format the gateway and the load generator write and read themselves.
+        .library(name: "PortcullisHTTP1", targets: ["PortcullisHTTP1"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -125,6 +127,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PortcullisHTTP1",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PortcullisHummingbird",
             dependencies: [
                 "PortcullisAuth",
@@ -143,6 +153,7 @@ let package = Package(
                 "PortcullisAuth",
                 "PortcullisClientAuth",
                 "PortcullisMetrics",
+                "PortcullisHTTP1",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -224,6 +235,7 @@ let package = Package(
                 // The command-line tests run the built executable.
                 "portcullis",
                 "PortcullisGateway",
+                "PortcullisHTTP1",
                 "PortcullisAuth",
                 "PortcullisConfig",
                 "PortcullisMetrics",

@@ -3,6 +3,7 @@ import NIOHTTP1
 import Testing
 
 @testable import PortcullisGateway
+@testable import PortcullisHTTP1
 
 /// The upstream response parser: framing by length, chunks, the connection's end and the
 /// bodiless cases, and a refusal (never a guess) for every response it cannot frame with

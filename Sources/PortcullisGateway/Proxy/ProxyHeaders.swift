@@ -1,5 +1,6 @@
 import NIOHTTP1
 import PortcullisAuth
+import PortcullisHTTP1
 
 /// Header rewriting between the client and the upstream (RFC 9110 §7.6.1 and the contract §4).
 ///

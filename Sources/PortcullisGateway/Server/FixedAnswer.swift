@@ -1,4 +1,5 @@
 import NIOCore
+import PortcullisHTTP1
 import NIOHTTP1
 import PortcullisConfig
 

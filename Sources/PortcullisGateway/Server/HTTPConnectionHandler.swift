@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import PortcullisHTTP1
 import NIOHTTP1
 import PortcullisAuth
 import PortcullisMetrics

@@ -1,4 +1,5 @@
 import NIOCore
+import PortcullisHTTP1
 import NIOHTTP1
 
 /// What an ``UpstreamConnection`` tells the exchange using it; all calls on the connection's loop.

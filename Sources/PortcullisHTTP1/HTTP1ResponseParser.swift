@@ -19,15 +19,15 @@ import NIOHTTP1
 /// Pull-based: the handler appends what it read (``append(_:)``), then takes events with
 /// ``next()`` until it returns `nil`. Handling an event may lend the connection to the next
 /// request (``expectResponse(toHEAD:)``) between two calls.
-struct HTTP1ResponseParser {
-    enum Event {
+public struct HTTP1ResponseParser: Sendable {
+    public enum Event {
         case head(HTTPResponseHead)
         case body(ByteBuffer)
         case end
     }
 
     /// Why a response could not be read.
-    enum ParseError: Error, Equatable, CustomStringConvertible {
+    public enum ParseError: Error, Equatable, CustomStringConvertible {
         case malformedStatusLine
         case malformedHeaderField
         case headerBlockTooLarge
@@ -40,7 +40,7 @@ struct HTTP1ResponseParser {
         /// A `101` to a request that asked for no upgrade.
         case unexpectedSwitch
 
-        var description: String {
+        public var description: String {
             switch self {
             case .malformedStatusLine: "malformed status line"
             case .malformedHeaderField: "malformed header field"
@@ -55,9 +55,9 @@ struct HTTP1ResponseParser {
     }
 
     /// The largest response header block read.
-    static let maximumHeadBytes = 64 * 1024
+    public static let maximumHeadBytes = 64 * 1024
     /// The longest chunk-size line, extensions included.
-    static let maximumChunkLine = 1024
+    public static let maximumChunkLine = 1024
 
     private enum State {
         /// No request outstanding.
@@ -82,29 +82,31 @@ struct HTTP1ResponseParser {
     private var toHEAD = false
     private var upgradeRequested = false
     /// Whether the connection may serve another request after the current response.
-    private(set) var keepAlive = true
+    public private(set) var keepAlive = true
 
     /// Whether the body of the current response ends only with the connection.
-    var readsUntilClose: Bool {
+    public var readsUntilClose: Bool {
         if case .untilClose = self.state { return true }
         return false
     }
 
     /// Whether no response is outstanding.
-    var isIdle: Bool {
+    public var isIdle: Bool {
         if case .idle = self.state { return true }
         return false
     }
 
     /// A request was sent: its response is what comes next. `upgrade`: the request asked to
     /// switch protocols, so a `101` is accepted, after which every byte is the new protocol's.
-    mutating func expectResponse(toHEAD: Bool, upgrade: Bool = false) {
+    public init() {}
+
+    public mutating func expectResponse(toHEAD: Bool, upgrade: Bool = false) {
         self.state = .head(scanned: 0)
         self.toHEAD = toHEAD
         self.upgradeRequested = upgrade
     }
 
-    mutating func append(_ bytes: ByteBuffer) {
+    public mutating func append(_ bytes: ByteBuffer) {
         if var input = self.input, input.readableBytes > 0 {
             self.input = nil  // keeps the append below from copying the storage
             var bytes = bytes
@@ -116,7 +118,7 @@ struct HTTP1ResponseParser {
     }
 
     /// The next event from the bytes appended so far, or `nil` when more are needed.
-    mutating func next() throws(ParseError) -> Event? {
+    public mutating func next() throws(ParseError) -> Event? {
         while true {
             switch self.state {
             case .idle:
@@ -240,7 +242,7 @@ struct HTTP1ResponseParser {
 
     /// The connection closed: `.end` when that ends the current body, `nil` otherwise (an
     /// outstanding response is then incomplete, which the caller reports).
-    mutating func endOfInput() -> Event? {
+    public mutating func endOfInput() -> Event? {
         guard case .untilClose = self.state else { return nil }
         self.state = .idle
         return .end

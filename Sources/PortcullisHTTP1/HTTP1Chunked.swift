@@ -3,9 +3,9 @@ import NIOCore
 /// The chunked transfer coding (RFC 9112 §7.1) for the bodies the gateway sends: responses to
 /// HTTP/1.1 clients without a `content-length`, and requests upstream whose client sent chunks
 /// (or an HTTP/2 body without a length).
-enum HTTP1Chunked {
+public enum HTTP1Chunked {
     /// What one body part becomes on the wire.
-    enum Bytes {
+    public enum Bytes {
         case none
         case one(ByteBuffer)
         /// A chunk's size line, its data, then `\r\n` (``crlf``).
@@ -13,15 +13,15 @@ enum HTTP1Chunked {
     }
 
     /// Chunks this small are copied next to their size line: one buffer (one iovec) instead of three.
-    static let copiedChunkSize = 4096
+    public static let copiedChunkSize = 4096
 
     /// The last chunk, without trailers.
-    static let last: StaticString = "0\r\n\r\n"
+    public static let last: StaticString = "0\r\n\r\n"
 
-    static let crlf = ByteBuffer(integer: UInt16(0x0D0A))
+    public static let crlf = ByteBuffer(integer: UInt16(0x0D0A))
 
     /// Frames `part` as one chunk; an empty part is skipped (an empty chunk would end the body).
-    static func frame(_ part: ByteBuffer, allocator: ByteBufferAllocator) -> Bytes {
+    public static func frame(_ part: ByteBuffer, allocator: ByteBufferAllocator) -> Bytes {
         guard part.readableBytes > 0 else { return .none }
         var size = allocator.buffer(capacity: 12)
         size.writeString(String(part.readableBytes, radix: 16))
@@ -38,7 +38,7 @@ enum HTTP1Chunked {
 
     /// Writes `bytes` on `context` (not flushed): `false` when there was nothing to write.
     @discardableResult
-    static func write(_ bytes: Bytes, on context: ChannelHandlerContext) -> Bool {
+    public static func write(_ bytes: Bytes, on context: ChannelHandlerContext) -> Bool {
         switch bytes {
         case .none:
             return false

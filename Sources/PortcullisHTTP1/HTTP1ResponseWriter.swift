@@ -14,9 +14,9 @@ import NIOHTTP1
 /// Framing follows `HTTPResponseEncoder`'s rules: no body after `1xx`, `204`, `304` or for a
 /// `HEAD` request; `content-length` when the head has one; otherwise chunked for HTTP/1.1 and
 /// close-delimited for HTTP/1.0 (the caller closes the connection after such a response).
-struct HTTP1ResponseWriter {
+public struct HTTP1ResponseWriter: Sendable {
     /// How the current response's body is delimited.
-    enum Framing: Equatable {
+    public enum Framing: Equatable, Sendable {
         /// The response has no body (a `HEAD` request's, `1xx`, `204`, `304`).
         case bodiless
         /// `content-length` tells the length: the body's bytes are written as they are.
@@ -29,12 +29,14 @@ struct HTTP1ResponseWriter {
         case tunnel
     }
 
-    private(set) var framing: Framing = .length
+    public private(set) var framing: Framing = .length
+
+    public init() {}
 
     /// Serialises `head` (a final response, status ≥ 200) into `buffer`, with a `connection`
     /// field when one is given, and sets the framing of the body to come. `head.headers` must be
     /// free of hop-by-hop fields (``ProxyHeaders`` removes them).
-    mutating func writeHead(_ head: HTTPResponseHead, connection: StaticString?, forHEAD: Bool, into buffer: inout ByteBuffer) {
+    public mutating func writeHead(_ head: HTTPResponseHead, connection: StaticString?, forHEAD: Bool, into buffer: inout ByteBuffer) {
         Self.writeStatusLine(version: head.version, status: head.status, into: &buffer)
         var framing: Framing
         var addChunked = false
@@ -75,13 +77,13 @@ struct HTTP1ResponseWriter {
     }
 
     /// Serialises an interim (`1xx`) response: its head alone.
-    static func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, into buffer: inout ByteBuffer) {
+    public static func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, into buffer: inout ByteBuffer) {
         Self.writeStatusLine(version: version, status: status, into: &buffer)
         buffer.writeStaticString("\r\n")
     }
 
     /// The bytes to write for one body part; none when the response has no body.
-    func body(_ part: ByteBuffer, allocator: ByteBufferAllocator) -> HTTP1Chunked.Bytes {
+    public func body(_ part: ByteBuffer, allocator: ByteBufferAllocator) -> HTTP1Chunked.Bytes {
         switch self.framing {
         case .bodiless:
             .none
@@ -93,7 +95,7 @@ struct HTTP1ResponseWriter {
     }
 
     /// Writes what ends the body (the last chunk) into `buffer`.
-    func writeEnd(into buffer: inout ByteBuffer) {
+    public func writeEnd(into buffer: inout ByteBuffer) {
         if self.framing == .chunked {
             buffer.writeStaticString(HTTP1Chunked.last)
         }
@@ -101,7 +103,7 @@ struct HTTP1ResponseWriter {
 
     // MARK: Pieces
 
-    static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
+    public static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
         if version.major == 1 && version.minor == 0 {
             buffer.writeStaticString("HTTP/1.0 ")
         } else {
@@ -117,7 +119,7 @@ struct HTTP1ResponseWriter {
     }
 
     /// ASCII case-insensitive equality against a lower-case literal.
-    static func equalsCaseInsensitive(_ name: String, _ lowercase: StaticString) -> Bool {
+    public static func equalsCaseInsensitive(_ name: String, _ lowercase: StaticString) -> Bool {
         var name = name
         return name.withUTF8 { bytes in
             guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
