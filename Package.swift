@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "PortcullisGateway", targets: ["PortcullisGateway"]),
         /// The HTTP/1 wire format the gateway and the load generator write and read themselves.
         .library(name: "PortcullisHTTP1", targets: ["PortcullisHTTP1"]),
+        /// `portcullis loadtest`'s engine: open- and closed-loop load with per-class HdrHistograms.
+        .library(name: "PortcullisLoadTest", targets: ["PortcullisLoadTest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -46,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -135,6 +138,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PortcullisLoadTest",
+            dependencies: [
+                "PortcullisHTTP1",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PortcullisHummingbird",
             dependencies: [
                 "PortcullisAuth",
@@ -176,6 +191,7 @@ let package = Package(
             name: "portcullis",
             dependencies: [
                 "PortcullisGateway",
+                "PortcullisLoadTest",
                 "PortcullisConfig",
                 "PortcullisAuth",
                 "PortcullisClientAuth",
@@ -236,6 +252,7 @@ let package = Package(
                 "portcullis",
                 "PortcullisGateway",
                 "PortcullisHTTP1",
+                "PortcullisLoadTest",
                 "PortcullisAuth",
                 "PortcullisConfig",
                 "PortcullisMetrics",

@@ -1,0 +1,145 @@
+import Foundation
+import NIOCore
+import PortcullisLoadTest
+import Testing
+
+/// `portcullis loadtest`'s engine against a live gateway over loopback: per-class statuses and
+/// histograms, accounting that adds up, the constant-rate schedule. Runs last half a second each;
+/// for a load generator time is the behaviour under test, so the rate is checked (loosely).
+@Suite("Load test")
+struct LoadTestTests {
+    static let config = """
+        [listener]
+        port = 0
+        shutdownTimeoutSeconds = 5
+
+        \(GatewayConfigs.users)
+
+        [[service]]
+        name = "private"
+        basePath = "/private"
+          [[service.auth]]
+          fileUserStoreConfig = {}
+          scopes = ["read"]
+          [[service.resource]]
+          path = "/"
+          respond = { status = 200, body = "private" }
+        """
+
+    static let bob = ("authorization", "Basic \(Data("bob:bob123".utf8).base64EncodedString())")
+
+    static func plan(port: Int, model: LoadTestPlan.Model, classes: [RequestClass]) -> LoadTestPlan {
+        LoadTestPlan(
+            target: LoadTestTarget(host: "127.0.0.1", port: port, path: "/private/"),
+            model: model,
+            connections: 4,
+            threads: 1,
+            duration: .milliseconds(500),
+            warmup: .milliseconds(100),
+            timeout: .seconds(5),
+            classes: classes
+        )
+    }
+
+    static func expectAccountingAddsUp(_ accounting: LoadTestAccounting) {
+        #expect(
+            accounting.intended
+                == accounting.completed + accounting.errored + accounting.timedOut + accounting.inFlight + accounting.notSent,
+            "\(accounting)"
+        )
+    }
+
+    @Test("closed loop: each credential class gets its own statuses and histograms; every intended request is accounted for")
+    func closedLoopClasses() async throws {
+        try await GatewayHarness.run(Self.config) { gateway in
+            let report = try await LoadTest.run(
+                Self.plan(
+                    port: gateway.gatewayPort,
+                    model: .closedLoop,
+                    classes: [RequestClass(name: "basic", headers: [Self.bob]), RequestClass(name: "invalid-garbage", expectation: .status(401))]
+                )
+            )
+            let summaries = Dictionary(uniqueKeysWithValues: report.summaries.map { ($0.name, $0.summary) })
+            let basic = try #require(summaries["basic"])
+            let invalid = try #require(summaries["invalid-garbage"])
+            #expect(basic.count > 10 && invalid.count > 10, "\(report.table)")
+            #expect(basic.statuses.keys.sorted() == ["200"])
+            #expect(invalid.statuses.keys.sorted() == ["401"])
+            #expect(basic.latencyMs.p50 > 0 && basic.latencyMs.p50 <= basic.latencyMs.p99 && basic.latencyMs.p99 <= basic.latencyMs.max)
+            #expect(report.passed)
+            #expect(report.accounting.errored == 0)
+            Self.expectAccountingAddsUp(report.accounting)
+            #expect(report.accounting.completed == basic.count + invalid.count)
+        }
+    }
+
+    @Test("constant rate: the schedule's requests are intended whatever the answers, measured from their intended time")
+    func constantRate() async throws {
+        try await GatewayHarness.run(Self.config) { gateway in
+            let report = try await LoadTest.run(
+                Self.plan(port: gateway.gatewayPort, model: .constantRate(400), classes: [RequestClass(name: "basic", headers: [Self.bob])])
+            )
+            // 400/s for the 0.5 s measured: 200 intended, by the schedule alone.
+            #expect((199...201).contains(report.accounting.intended), "\(report.accounting)")
+            #expect(report.accounting.completed >= 190, "\(report.table)")
+            Self.expectAccountingAddsUp(report.accounting)
+            let summary = try #require(report.summaries.first?.summary)
+            #expect(summary.latencyMs.p50 >= summary.uncorrectedLatencyMs.p50 * 0.999)
+            let json = try JSONDecoder().decode(LoadTestReport.JSON.self, from: JSONEncoder().encode(report.json))
+            #expect(json.rate == 400)
+            #expect(json.classes["basic"]?.count == summary.count)
+        }
+    }
+
+    @Test("a class whose answers are not its expected status fails the run")
+    func unexpectedStatus() async throws {
+        try await GatewayHarness.run(Self.config) { gateway in
+            let report = try await LoadTest.run(
+                Self.plan(port: gateway.gatewayPort, model: .closedLoop, classes: [RequestClass(name: "default")])
+            )
+            #expect(!report.passed)
+            #expect(report.summaries.first?.summary.statuses.keys.sorted() == ["401"])
+            #expect(report.table.contains("FAILED"))
+        }
+    }
+
+    @Test("targets: http URLs with a port, a path and a query; https and other shapes are refused")
+    func targets() throws {
+        #expect(try LoadTestTarget(url: "http://127.0.0.1:8080/a/b?c=d") == LoadTestTarget(host: "127.0.0.1", port: 8080, path: "/a/b?c=d"))
+        #expect(try LoadTestTarget(url: "http://example.com") == LoadTestTarget(host: "example.com", port: 80, path: "/"))
+        #expect(try LoadTestTarget(url: "http://[::1]:9/x") == LoadTestTarget(host: "::1", port: 9, path: "/x"))
+        #expect(throws: LoadTestTarget.ParseError.unsupportedScheme("https://a/")) { try LoadTestTarget(url: "https://a/") }
+        #expect(throws: LoadTestTarget.ParseError.malformed("http://a:0/")) { try LoadTestTarget(url: "http://a:0/") }
+        #expect(throws: LoadTestTarget.ParseError.malformed("ftp://a/")) { try LoadTestTarget(url: "ftp://a/") }
+    }
+
+    @Test("the command: a table and a JSON file for a run; bad arguments exit 1 with what is wrong")
+    func command() async throws {
+        try await GatewayHarness.run(Self.config) { gateway in
+            let json = try CommandRunner.temporaryFile("")
+            let result = try CommandRunner.run([
+                "loadtest", "http://127.0.0.1:\(gateway.gatewayPort)/private/", "--duration", "300ms", "--connections", "2",
+                "--threads", "1", "--basic", "bob:bob123", "--json", json,
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("basic"), "\(result.stdout)")
+            #expect(result.stdout.contains("requests: intended"), "\(result.stdout)")
+            let report = try JSONDecoder().decode(LoadTestReport.JSON.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            #expect((report.classes["basic"]?.statuses["200"] ?? 0) > 0)
+
+            let refused = try CommandRunner.run(["loadtest", "http://127.0.0.1:\(gateway.gatewayPort)/private/", "--duration", "200ms", "--connections", "1"])
+            #expect(refused.status == 1, "\(refused.stdout)")
+            #expect(refused.stderr.contains("not the status it expects"), "\(refused.stderr)")
+        }
+        for (arguments, message) in [
+            (["loadtest", "https://127.0.0.1:1/"], "only http:// targets"),
+            (["loadtest", "http://127.0.0.1:1/", "--duration", "soon"], "--duration"),
+            (["loadtest", "http://127.0.0.1:1/", "--header", "no colon"], "--header"),
+            (["loadtest", "http://127.0.0.1:1/", "--expect", "nobody=200"], "--expect"),
+        ] {
+            let result = try CommandRunner.run(arguments)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+}
