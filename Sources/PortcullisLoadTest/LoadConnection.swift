@@ -27,6 +27,7 @@ final class LoadConnection: ChannelInboundHandler {
 
     init(driver: LoopDriver) {
         self.driver = driver
+        self.parser.keepsFields = false  // the status and the framing are all it needs
     }
 
     var isReady: Bool { self.context != nil && self.outstanding == nil && !self.gone }

@@ -147,6 +147,21 @@ struct HTTP1ResponseParserTests {
         #expect(throws: HTTP1ResponseParser.ParseError.headerBlockTooLarge) { try Self.parse(response, step: 4096) }
     }
 
+    @Test("without fields: the status and the framing still come from them")
+    func withoutFields() throws {
+        var parser = HTTP1ResponseParser()
+        parser.keepsFields = false
+        parser.expectResponse(toHEAD: false)
+        parser.append(ByteBuffer(string: "HTTP/1.1 404 Not Found\r\nX-A: b\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nno\r\n0\r\n\r\n"))
+        guard case .head(let head) = try parser.next() else { Issue.record("no head"); return }
+        #expect(head.status == .notFound)
+        #expect(head.headers.isEmpty)
+        guard case .body(let body) = try parser.next() else { Issue.record("no body"); return }
+        #expect(String(buffer: body) == "no")
+        guard case .end = try parser.next() else { Issue.record("no end"); return }
+        #expect(!parser.keepAlive)
+    }
+
     @Test("bytes while no request is outstanding are an error")
     func unsolicited() throws {
         var parser = HTTP1ResponseParser()
