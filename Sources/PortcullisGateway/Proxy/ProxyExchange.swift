@@ -259,7 +259,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     /// Bytes from the client once the protocol was switched.
     func clientTunnel(_ bytes: ByteBuffer) {
         guard case .tunneling = self.phase else { return }
-        self.lastActivity = self.client.loop.now
+        self.lastActivity = .now()
         self.upstream?.write(.body(.byteBuffer(bytes)))
     }
 
@@ -328,7 +328,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private func startTunnel(_ head: HTTPResponseHead) {
         self.responseStarted = true
         self.phase = .tunneling
-        self.lastActivity = self.client.loop.now
+        self.lastActivity = .now()
         self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
         var headers = ProxyHeaders.clientHeaders(from: head.headers)
         if let protocols = head.headers.first(name: "upgrade") {
@@ -347,10 +347,9 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             return
         }
         switch self.phase {
-        case .exchanging:
+        case .exchanging, .tunneling:
+            // The precise clock: a deadline from the tick's coarse one could fire early.
             self.lastActivity = .now()
-        case .tunneling:
-            self.lastActivity = self.client.loop.now
         default:
             return
         }

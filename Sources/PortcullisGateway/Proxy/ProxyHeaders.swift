@@ -41,8 +41,8 @@ enum ProxyHeaders {
         var authority: String?
         var forwardedFor = ""
         let dropsAuthorization = target.hideCredentials || authorization != nil
-        // One pass to find what goes (a `contains(name:)` per name was ~4% of the proxy path).
-        var removed: [String] = []
+        // One pass over the received fields finds what goes, removed from the copy at once (a
+        // `contains(name:)` per listed name was ~4% of the proxy path; no list is built either).
         for (name, value) in inbound {
             switch Self.role(of: name) {
             case .kept:
@@ -50,7 +50,7 @@ enum ProxyHeaders {
             case .hopByHop, .identity, .forwarded:
                 break
             case .connection:
-                Self.addNamedFields(value, to: &removed)
+                Self.removeNamedFields(value, from: &headers)
             case .host:
                 if authority == nil { authority = value }
             case .forwardedFor:
@@ -58,9 +58,6 @@ enum ProxyHeaders {
             case .authorization:
                 guard dropsAuthorization else { continue }
             }
-            removed.append(name)
-        }
-        for name in removed where headers.contains(name: name) {
             headers.remove(name: name)
         }
         headers.add(name: "host", value: target.hostHeader)
@@ -102,22 +99,17 @@ enum ProxyHeaders {
     /// The headers to send the client for an upstream response: without the hop-by-hop headers
     /// and those `Connection` names. A response with none is passed on without a copy.
     static func clientHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
-        var removed: [String] = []
+        var headers = upstream  // copied only at the first removal
         for (name, value) in upstream {
             switch Self.role(of: name) {
             case .hopByHop:
-                removed.append(name)
+                headers.remove(name: name)
             case .connection:
-                removed.append(name)
-                Self.addNamedFields(value, to: &removed)
+                headers.remove(name: name)
+                Self.removeNamedFields(value, from: &headers)
             default:
                 continue
             }
-        }
-        guard !removed.isEmpty else { return upstream }
-        var headers = upstream
-        for name in removed where headers.contains(name: name) {
-            headers.remove(name: name)
         }
         return headers
     }
@@ -165,11 +157,11 @@ enum ProxyHeaders {
         }
     }
 
-    /// Adds the field names a `Connection` value lists.
-    private static func addNamedFields(_ value: String, to names: inout [String]) {
+    /// Removes the fields a `Connection` value names.
+    private static func removeNamedFields(_ value: String, from headers: inout HTTPHeaders) {
         for token in value.split(separator: ",") {
             let name = token.trimmingSpaces()
-            if !name.isEmpty { names.append(String(name)) }
+            if !name.isEmpty { headers.remove(name: String(name)) }
         }
     }
 }

@@ -471,23 +471,34 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         guard let context else { return }
         self.state = requestEnded ? .idle(since: .now()) : .answered
         self.needsFlush = false
-        var part: NIOAny
+        // What is left to write: HTTP/2's end of stream, or on HTTP/1 the last chunk (or the
+        // fixed answer); a body framed by its length needs only a flush.
+        let part: NIOAny?
         if self.connection.isHTTP2 {
             part = self.wrapOutboundOut(.end(nil))
         } else {
-            var bytes = last ?? context.channel.allocator.buffer(capacity: 0)
-            self.response.writeEnd(into: &bytes)
+            var bytes = last
+            if self.response.framing == .chunked {
+                var end = bytes ?? context.channel.allocator.buffer(capacity: 5)
+                self.response.writeEnd(into: &end)
+                bytes = end
+            }
             self.response = HTTP1ResponseWriter()
-            part = NIOAny(bytes)
+            part = bytes.map { NIOAny($0) }
         }
         if self.closeAfterResponse {
             self.state = .closed
             self.queued.removeAll()
-            context.writeAndFlush(part).assumeIsolated().whenComplete { _ in
+            // The close waits for the last write (an empty one when nothing is left).
+            context.writeAndFlush(part ?? NIOAny(ByteBuffer())).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         } else {
-            context.writeAndFlush(part, promise: nil)
+            if let part {
+                context.writeAndFlush(part, promise: nil)
+            } else {
+                context.flush()
+            }
             if requestEnded { self.drainQueue() }
         }
     }
