@@ -49,6 +49,38 @@ struct GatewayMetricsTests {
         }
     }
 
+    /// Status and body of `path` on the metrics listener.
+    static func probe(_ gateway: GatewayHarness.Context, _ path: String) async throws -> (Int, String) {
+        let port = try #require(gateway.metricsPort)
+        let response = try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 65536)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    @Test("/livez answers 200; /readyz 200 once the listener accepts")
+    func health() async throws {
+        try await GatewayHarness.run(GatewayConfigs.gateway) { gateway in
+            let live = try await Self.probe(gateway, "/livez")
+            #expect(live.0 == 200)
+            #expect(live.1.contains(#""status":"live""#))
+            let ready = try await Self.probe(gateway, "/readyz")
+            #expect(ready.0 == 200, "\(ready.1)")
+            #expect(ready.1.contains(#""status":"ready""#))
+        }
+    }
+
+    @Test("/readyz is 503 naming a JWKS source that has no keys; /livez stays 200")
+    func notReadyWithoutKeys() async throws {
+        let config = GatewayJWTTests.config(signature: #"jwksConfig = { url = "http://127.0.0.1:1/jwks.json", clientConfig = { connectTimeout = 1 } }"#)
+        try await GatewayHarness.run(config) { gateway in
+            let ready = try await Self.probe(gateway, "/readyz")
+            #expect(ready.0 == 503)
+            #expect(ready.1.contains(#""status":"not ready""#), "\(ready.1)")
+            #expect(ready.1.contains("jwks http://127.0.0.1:1/jwks.json: no keys"), "\(ready.1)")
+            #expect(try await Self.probe(gateway, "/livez").0 == 200)
+        }
+    }
+
     @Test("the metrics listener answers only its path")
     func otherPaths() async throws {
         try await GatewayHarness.run(GatewayConfigs.gateway) { gateway in

@@ -22,6 +22,8 @@ public final class JWKSKeySource: JWTKeySource {
     public static let missRefetchInterval: Duration = .seconds(10)
 
     private let snapshot: NIOLockedValueBox<JWTKeySet>
+    /// Where the key set comes from (the configured `jwksConfig.url`), for readiness reports.
+    public let url: String
     private let refresher: JWKSRefresher
     private let refreshInterval: Duration
 
@@ -40,6 +42,7 @@ public final class JWKSKeySource: JWTKeySource {
     ) {
         let snapshot = NIOLockedValueBox(JWTKeySet.empty)
         self.snapshot = snapshot
+        self.url = config.url
         self.refreshInterval = .milliseconds(Int64(config.refreshIntervalSeconds * 1000))
         self.refresher = JWKSRefresher(
             config: config,

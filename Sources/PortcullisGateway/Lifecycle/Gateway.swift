@@ -113,17 +113,20 @@ public struct Gateway: Service {
             failures: TLSHandshakeFailure.Counters(metrics: self.metrics)
         )
         let reporter = ListeningReporter(expectsMetrics: self.config.metrics != nil, report: self.onListening)
+        let readiness = Readiness(jwksSources: engine.jwksSources)
         let logger = self.logger
         let server = GatewayServer(group: group)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: ListenerService(server: server, pipeline: pipeline, listener: listener, reporter: reporter, logger: logger))
+            .init(
+                service: ListenerService(server: server, pipeline: pipeline, listener: listener, reporter: reporter, readiness: readiness, logger: logger)
+            )
         ]
         if !engine.jwksSources.isEmpty {
             services.append(.init(service: IdentityProviderRefresh(engine: engine), successTerminationBehavior: .ignore))
         }
         if let metricsConfig = self.config.metrics {
             let metricsApp = Application(
-                router: MetricsEndpoint.router(config: metricsConfig, metrics: self.metrics),
+                router: MetricsEndpoint.router(config: metricsConfig, metrics: self.metrics, readiness: readiness),
                 configuration: .init(address: .hostname(metricsConfig.host, port: metricsConfig.port), serverName: nil),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
@@ -148,6 +151,7 @@ public struct Gateway: Service {
             try await withGracefulShutdownHandler {
                 try await serviceGroup.run()
             } onGracefulShutdown: {
+                readiness.draining()
                 logger.info("graceful shutdown: draining in-flight requests")
                 Task { await serviceGroup.triggerGracefulShutdown() }
             }
@@ -172,10 +176,12 @@ private struct ListenerService: Service {
     let pipeline: ServerPipeline
     let listener: ListenerConfig
     let reporter: ListeningReporter
+    let readiness: Readiness
     let logger: Logger
 
     func run() async throws {
         let port = try await self.server.bind(host: self.listener.host, port: self.listener.port, pipeline: self.pipeline)
+        self.readiness.listening()
         self.logger.info(
             "gateway listening",
             metadata: [

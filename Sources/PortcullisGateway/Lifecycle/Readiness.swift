@@ -1,0 +1,41 @@
+import NIOConcurrencyHelpers
+import PortcullisAuth
+
+/// Whether the gateway should be sent traffic, as `/readyz` tells load balancers and Kubernetes:
+/// the config is loaded (this exists only then), the listener accepts connections and is not
+/// draining, and every JWKS source has keys (a JWT validator without them refuses every token).
+final class Readiness: Sendable {
+    private struct State {
+        var listening = false
+        var draining = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let jwksSources: [JWKSKeySource]
+
+    init(jwksSources: [JWKSKeySource]) {
+        self.jwksSources = jwksSources
+    }
+
+    /// The listener accepts connections.
+    func listening() {
+        self.state.withLockedValue { $0.listening = true }
+    }
+
+    /// A graceful shutdown began: no new traffic, please.
+    func draining() {
+        self.state.withLockedValue { $0.draining = true }
+    }
+
+    /// What is not ready, in a stable order; empty when ready.
+    func failing() -> [String] {
+        let state = self.state.withLockedValue { $0 }
+        var failing: [String] = []
+        if !state.listening { failing.append("listener: not accepting yet") }
+        if state.draining { failing.append("listener: draining") }
+        for source in self.jwksSources where source.currentKeys.keys.isEmpty {
+            failing.append("jwks \(source.url): no keys")
+        }
+        return failing
+    }
+}
