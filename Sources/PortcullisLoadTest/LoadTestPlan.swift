@@ -24,7 +24,7 @@ public struct LoadTestPlan: Sendable {
     public var warmup: TimeAmount
     /// A request unanswered this long counts as timed out, and its connection is replaced.
     public var timeout: TimeAmount
-    /// The credential classes, sharing the requests equally; at least one.
+    /// The credential classes, sharing the requests by their weights; at least one.
     public var classes: [RequestClass]
 
     public init(
@@ -131,16 +131,36 @@ public struct RequestClass: Sendable, Equatable {
     /// Header fields besides `Host` and `User-Agent`, e.g. `("authorization", "Basic ...")`.
     public var headers: [(String, String)]
     public var expectation: Expectation
+    /// The class's share of the requests, relative to the other classes' weights (at least 1).
+    public var weight: Int
 
-    public init(name: String, headers: [(String, String)] = [], expectation: Expectation = .success) {
+    public init(name: String, headers: [(String, String)] = [], expectation: Expectation = .success, weight: Int = 1) {
         self.name = name
         self.headers = headers
         self.expectation = expectation
+        self.weight = max(weight, 1)
     }
 
     public static func == (lhs: RequestClass, rhs: RequestClass) -> Bool {
-        lhs.name == rhs.name && lhs.expectation == rhs.expectation
+        lhs.name == rhs.name && lhs.expectation == rhs.expectation && lhs.weight == rhs.weight
             && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
+    }
+
+    /// One turn of class indices in which each class appears `weight` times, spread out
+    /// (smooth weighted round robin, as nginx balances upstreams): a 50/40/10 mix never sends
+    /// ten requests of one class in a row.
+    static func rotation(_ classes: [RequestClass]) -> [Int] {
+        let total = classes.reduce(0) { $0 + $1.weight }
+        var current = Array(repeating: 0, count: classes.count)
+        var rotation: [Int] = []
+        rotation.reserveCapacity(total)
+        for _ in 0..<total {
+            for index in classes.indices { current[index] += classes[index].weight }
+            let chosen = current.indices.max { current[$0] < current[$1] } ?? 0
+            current[chosen] -= total
+            rotation.append(chosen)
+        }
+        return rotation
     }
 
     /// The request's bytes, built once.

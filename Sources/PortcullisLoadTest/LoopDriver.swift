@@ -23,6 +23,8 @@ final class LoopDriver: @unchecked Sendable {
     private var waiting = Deque<(classIndex: Int, intended: Int64)>()
     private var statistics: [ClassStatistics]
     private var accounting = LoadTestAccounting()
+    /// Class indices in the order their requests are sent, by weight.
+    private let rotation: [Int]
     private var nextClass = 0
     private var sentCount: Int64 = 0
     private var measureFrom: Int64 = 0
@@ -36,6 +38,7 @@ final class LoopDriver: @unchecked Sendable {
         self.loop = loop
         self.plan = plan
         self.requests = plan.classes.map { $0.request(for: plan.target) }
+        self.rotation = RequestClass.rotation(plan.classes)
         self.connectionCount = connections
         self.rate = rate
         self.statistics = Array(repeating: ClassStatistics(), count: plan.classes.count)
@@ -138,8 +141,8 @@ final class LoopDriver: @unchecked Sendable {
     }
 
     private func takeClass() -> Int {
-        defer { self.nextClass = (self.nextClass + 1) % self.requests.count }
-        return self.nextClass
+        defer { self.nextClass = (self.nextClass + 1) % self.rotation.count }
+        return self.rotation[self.nextClass]
     }
 
     private func send(on connection: LoadConnection, classIndex: Int, intended: Int64, now: Int64) {

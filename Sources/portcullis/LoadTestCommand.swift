@@ -46,6 +46,16 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A class named bearer: this bearer token.")
     var bearer: String?
 
+    @Option(
+        name: .long,
+        parsing: .singleValue,
+        help: "A class invalid-KIND expecting 401 (repeatable): garbage, unknown-user, bad-signature (of --bearer's JWT, or of a made-up one)."
+    )
+    var invalid: [String] = []
+
+    @Option(name: .long, help: "Shares, e.g. basic=50,bearer=40,invalid=10 (invalid is split evenly among the --invalid kinds).")
+    var mix: String?
+
     @Option(name: .long, parsing: .singleValue, help: "A header sent with every request, \"Name: value\" (repeatable).")
     var header: [String] = []
 
@@ -66,7 +76,12 @@ struct LoadTestCommand: AsyncParsableCommand {
             throw ValidationError("--header \(line): not \"Name: value\"")
         }
         if let basic = self.basic, !basic.contains(":") { throw ValidationError("--basic must be user:password") }
+        for kind in self.invalid where !Self.invalidKinds.contains(kind) {
+            throw ValidationError("--invalid \(kind): one of \(Self.invalidKinds.joined(separator: ", "))")
+        }
     }
+
+    static let invalidKinds = ["garbage", "unknown-user", "bad-signature"]
 
     func run() async throws {
         let target: LoadTestTarget
@@ -84,7 +99,18 @@ struct LoadTestCommand: AsyncParsableCommand {
         if let bearer = self.bearer {
             classes.append(RequestClass(name: "bearer", headers: common + [("authorization", "Bearer " + bearer)]))
         }
-        if classes.isEmpty { classes.append(RequestClass(name: "default", headers: common)) }
+        if classes.isEmpty && self.invalid.isEmpty { classes.append(RequestClass(name: "default", headers: common)) }
+        for kind in Self.uniqued(self.invalid) {
+            classes.append(RequestClass(name: "invalid-\(kind)", headers: common + [self.invalidCredential(kind)], expectation: .status(401)))
+        }
+        if let mix = self.mix {
+            do {
+                try Self.apply(mix: mix, to: &classes)
+            } catch {
+                printError("error: --mix \(mix): \(error.message)")
+                throw ExitStatus.invalid
+            }
+        }
         for rule in self.expect {
             let parts = rule.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let code = Int(parts[1]), (100...599).contains(code),
@@ -127,6 +153,61 @@ struct LoadTestCommand: AsyncParsableCommand {
             printError("error: a class's answers were not the status it expects")
             throw ExitStatus.invalid
         }
+    }
+
+    /// The `Authorization` field of an invalid kind.
+    private func invalidCredential(_ kind: String) -> (String, String) {
+        switch kind {
+        case "unknown-user":
+            let name = "nobody-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            return ("authorization", "Basic " + Data("\(name):not-a-password".utf8).base64EncodedString())
+        case "bad-signature":
+            // A well-formed JWT whose signature is wrong: --bearer's with its signature altered, or
+            // a made-up RS256 token.
+            var token = self.bearer.flatMap { $0.split(separator: ".").count == 3 ? $0 : nil }
+                ?? "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsb2FkdGVzdCIsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJl"
+            let last = token.removeLast()
+            token.append(last == "A" ? "B" : "A")
+            return ("authorization", "Bearer " + token)
+        default:
+            return ("authorization", "Bearer !!not-a-token!!")
+        }
+    }
+
+    private struct MixError: Error {
+        let message: String
+    }
+
+    /// Sets each class's weight from `mix` (`name=share,...`); `invalid` is shared by the
+    /// invalid-KIND classes. Every class must get a share.
+    private static func apply(mix: String, to classes: inout [RequestClass]) throws(MixError) {
+        let invalidCount = classes.filter { $0.name.hasPrefix("invalid-") }.count
+        var shares: [String: Int] = [:]
+        for item in mix.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let share = Int(parts[1]), share > 0 else { throw MixError(message: "\(item) is not NAME=SHARE") }
+            shares[String(parts[0])] = share
+        }
+        for index in classes.indices {
+            let name = classes[index].name
+            if name.hasPrefix("invalid-"), let share = shares["invalid"] {
+                // Scaled so that the split stays whole: every other share is multiplied alike.
+                classes[index].weight = share
+            } else if let share = shares[name] {
+                classes[index].weight = share * max(invalidCount, 1)
+            } else {
+                throw MixError(message: "no share for \(name)")
+            }
+        }
+        let known = Set(classes.map(\.name)).union(invalidCount > 0 ? ["invalid"] : [])
+        if let unknown = shares.keys.sorted().first(where: { !known.contains($0) }) {
+            throw MixError(message: "\(unknown) is not a class of this run (\(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private static func uniqued(_ kinds: [String]) -> [String] {
+        var seen = Set<String>()
+        return kinds.filter { seen.insert($0).inserted }
     }
 
     /// `10s`, `2m`, `500ms`, `1.5s`.

@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import PortcullisLoadTest
+@testable import PortcullisLoadTest
 import Testing
 
 /// `portcullis loadtest`'s engine against a live gateway over loopback: per-class statuses and
@@ -100,6 +100,45 @@ struct LoadTestTests {
             #expect(!report.passed)
             #expect(report.summaries.first?.summary.statuses.keys.sorted() == ["401"])
             #expect(report.table.contains("FAILED"))
+        }
+    }
+
+    @Test("--invalid kinds expect 401 and --mix sets the shares: basic=50,invalid=50 over two kinds is 2:1:1")
+    func invalidKindsAndMix() async throws {
+        try await GatewayHarness.run(Self.config) { gateway in
+            let json = try CommandRunner.temporaryFile("")
+            let result = try CommandRunner.run([
+                "loadtest", "http://127.0.0.1:\(gateway.gatewayPort)/private/", "--duration", "300ms", "--connections", "2",
+                "--threads", "1", "--basic", "bob:bob123", "--invalid", "garbage", "--invalid", "unknown-user",
+                "--mix", "basic=50,invalid=50", "--json", json,
+            ])
+            #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+            let report = try JSONDecoder().decode(LoadTestReport.JSON.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            let basic = try #require(report.classes["basic"])
+            let garbage = try #require(report.classes["invalid-garbage"])
+            let unknown = try #require(report.classes["invalid-unknown-user"])
+            #expect(basic.statuses.keys.sorted() == ["200"])
+            #expect(garbage.statuses.keys.sorted() == ["401"])
+            #expect(unknown.statuses.keys.sorted() == ["401"])
+            #expect(garbage.count > 5, "\(result.stdout)")
+            let ratio = Double(basic.count) / Double(garbage.count)
+            #expect(ratio > 1.6 && ratio < 2.4, "\(result.stdout)")
+        }
+        let unknownShare = try CommandRunner.run(["loadtest", "http://127.0.0.1:1/", "--basic", "a:b", "--mix", "basic=1,jwt=2"])
+        #expect(unknownShare.status == 1)
+        #expect(unknownShare.stderr.contains("jwt is not a class of this run"), "\(unknownShare.stderr)")
+    }
+
+    @Test("weights: a turn holds each class as often as its weight, spread out")
+    func rotation() {
+        let rotation = RequestClass.rotation([
+            RequestClass(name: "a", weight: 5), RequestClass(name: "b", weight: 4), RequestClass(name: "c", weight: 1),
+        ])
+        #expect(rotation.count == 10)
+        #expect(rotation.filter { $0 == 0 }.count == 5 && rotation.filter { $0 == 1 }.count == 4 && rotation.filter { $0 == 2 }.count == 1)
+        // Smooth: never the same class three times in a row.
+        for index in 2..<rotation.count {
+            #expect(!(rotation[index] == rotation[index - 1] && rotation[index] == rotation[index - 2]), "\(rotation)")
         }
     }
 

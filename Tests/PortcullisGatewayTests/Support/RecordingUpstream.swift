@@ -95,7 +95,7 @@ final class RecordingUpstream: TestServer {
                 let reply = self.reply(request)
                 let written = context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(bytes: reply.bytes)))
                 if reply.close {
-                    written.whenComplete { _ in context.close(promise: nil) }
+                    written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
                     return
                 }
             }
