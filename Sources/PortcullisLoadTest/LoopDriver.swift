@@ -118,16 +118,8 @@ final class LoopDriver: @unchecked Sendable {
         guard self.running else { return }
         let now = Int64(NIODeadline.now().uptimeNanoseconds)
         guard now < self.endAt else { return self.finish() }
-        if let rate = self.rate {
-            // Every send due by now joins the queue with its intended time.
-            let interval = 1e9 / rate
-            while true {
-                let intended = self.startedAt + Int64(Double(self.sentCount) * interval)
-                guard intended <= now, intended < self.endAt else { break }
-                self.sentCount += 1
-                self.waiting.append((self.takeClass(), intended))
-                if intended >= self.measureFrom { self.accounting.intended += 1 }
-            }
+        if self.rate != nil {
+            self.scheduleDue(upTo: now)
             while !self.waiting.isEmpty, let connection = self.ready.popLast() {
                 let next = self.waiting.removeFirst()
                 self.send(on: connection, classIndex: next.classIndex, intended: next.intended, now: now)
@@ -137,6 +129,20 @@ final class LoopDriver: @unchecked Sendable {
                 if now >= self.measureFrom { self.accounting.intended += 1 }
                 self.send(on: connection, classIndex: self.takeClass(), intended: now, now: now)
             }
+        }
+    }
+
+    /// Every send of the constant-rate schedule due by `now` (and before the end) joins the
+    /// queue with its intended time.
+    private func scheduleDue(upTo now: Int64) {
+        guard let rate = self.rate else { return }
+        let interval = 1e9 / rate
+        while true {
+            let intended = self.startedAt + Int64(Double(self.sentCount) * interval)
+            guard intended <= now, intended < self.endAt else { break }
+            self.sentCount += 1
+            self.waiting.append((self.takeClass(), intended))
+            if intended >= self.measureFrom { self.accounting.intended += 1 }
         }
     }
 
@@ -176,6 +182,8 @@ final class LoopDriver: @unchecked Sendable {
     private func finish() {
         guard self.running else { return }
         self.running = false
+        // Sends the schedule had due while this loop was busy still count, as never sent.
+        self.scheduleDue(upTo: self.endAt)
         self.ticker?.cancel()
         for connection in self.connections {
             if let outstanding = connection.outstanding, outstanding.measured { self.accounting.inFlight += 1 }
