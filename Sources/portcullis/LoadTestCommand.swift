@@ -1,6 +1,8 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import PortcullisLoadTest
 
 /// `portcullis loadtest URL`: load with credentials per class and latency measured honestly
@@ -64,6 +66,9 @@ struct LoadTestCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Write the report as JSON to this file.")
     var json: String?
+
+    @Option(name: .long, help: "The gateway's metrics URL: its cache, auth-decision and IdP counters are scraped before and after, and what grew is printed.")
+    var metrics: String?
 
     func validate() throws {
         guard self.connections >= 1 else { throw ValidationError("--connections must be at least 1") }
@@ -131,6 +136,8 @@ struct LoadTestCommand: AsyncParsableCommand {
             timeout: Self.timeAmount(self.timeout) ?? .seconds(10),
             classes: classes
         )
+        var before: String?
+        if let url = self.metrics { before = try await Self.scrape(url) }
         let report: LoadTestReport
         do {
             report = try await LoadTest.run(plan)
@@ -139,6 +146,11 @@ struct LoadTestCommand: AsyncParsableCommand {
             throw ExitStatus.runtime
         }
         printOutput(report.table)
+        if let url = self.metrics, let before {
+            let delta = MetricsDelta(before: before, after: try await Self.scrape(url))
+            printOutput("gateway counters grown during the run (warm-up included):")
+            for line in delta.lines { printOutput("  " + line) }
+        }
         if let path = self.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -208,6 +220,23 @@ struct LoadTestCommand: AsyncParsableCommand {
     private static func uniqued(_ kinds: [String]) -> [String] {
         var seen = Set<String>()
         return kinds.filter { seen.insert($0).inserted }
+    }
+
+    /// The exposition at `url`; a failure ends the run (exit 2) with the reason.
+    private static func scrape(_ url: String) async throws -> String {
+        do {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            guard response.status == .ok else {
+                printError("error: --metrics \(url): \(response.status.code)")
+                throw ExitStatus.runtime
+            }
+            return String(buffer: try await response.body.collect(upTo: 16 << 20))
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("error: --metrics \(url): \(error)")
+            throw ExitStatus.runtime
+        }
     }
 
     /// `10s`, `2m`, `500ms`, `1.5s`.

@@ -12,6 +12,8 @@ struct LoadTestTests {
         [listener]
         port = 0
         shutdownTimeoutSeconds = 5
+        [metrics]
+        port = 0
 
         \(GatewayConfigs.users)
 
@@ -131,6 +133,42 @@ struct LoadTestTests {
         let unknownShare = try CommandRunner.run(["loadtest", "http://127.0.0.1:1/", "--basic", "a:b", "--mix", "basic=1,jwt=2"])
         #expect(unknownShare.status == 1)
         #expect(unknownShare.stderr.contains("jwt is not a class of this run"), "\(unknownShare.stderr)")
+    }
+
+    @Test("--metrics: the gateway's auth counters that grew during the run are printed")
+    func metricsDeltas() async throws {
+        try await GatewayHarness.run(Self.config) { gateway in
+            let metricsPort = try #require(gateway.metricsPort)
+            let result = try CommandRunner.run([
+                "loadtest", "http://127.0.0.1:\(gateway.gatewayPort)/private/", "--duration", "300ms", "--connections", "2",
+                "--threads", "1", "--basic", "bob:bob123", "--metrics", "http://127.0.0.1:\(metricsPort)/metrics",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("gateway counters grown during the run"), "\(result.stdout)")
+            #expect(result.stdout.contains(#"portcullis_auth_decisions_total{service="private",auth="basic_file",outcome="allowed"} +"#), "\(result.stdout)")
+            #expect(result.stdout.contains(#"portcullis_cache_lookups_total{cache="basic_file",result="hit"} +"#), "\(result.stdout)")
+        }
+    }
+
+    @Test("metric deltas: only the auth families, only what grew, new series counted from zero")
+    func metricsDelta() {
+        let before = """
+            # TYPE portcullis_auth_decisions_total counter
+            portcullis_auth_decisions_total{service="a",auth="jwt",outcome="allowed"} 10
+            portcullis_cache_lookups_total{cache="jwt",result="hit"} 5
+            portcullis_requests_total{service="a",method="GET",code="200"} 10
+            """
+        let after = """
+            # TYPE portcullis_auth_decisions_total counter
+            portcullis_auth_decisions_total{service="a",auth="jwt",outcome="allowed"} 110
+            portcullis_auth_decisions_total{service="a",auth="jwt",outcome="unauthenticated"} 7
+            portcullis_cache_lookups_total{cache="jwt",result="hit"} 5
+            portcullis_requests_total{service="a",method="GET",code="200"} 117
+            """
+        #expect(MetricsDelta(before: before, after: after).lines == [
+            #"portcullis_auth_decisions_total{service="a",auth="jwt",outcome="allowed"} +100"#,
+            #"portcullis_auth_decisions_total{service="a",auth="jwt",outcome="unauthenticated"} +7"#,
+        ])
     }
 
     @Test("weights: a turn holds each class as often as its weight, spread out")
