@@ -392,13 +392,13 @@ public struct HTTP1ResponseParser: Sendable {
             guard let (name, value) = Self.parseField(raw) else { throw .malformedHeaderField }
             var valueString: String { String(decoding: value, as: UTF8.self) }
             switch name.count {
-            case 14 where Self.isName(name, "content-length"):
+            case 14 where HTTP1Field.name(name, is: "content-length"):
                 // One length only (a repeated one, even equal, is refused as llhttp does).
                 guard contentLength == nil, let length = Self.decimal(value) else { throw .invalidContentLength }
                 contentLength = length
-            case 17 where Self.isName(name, "transfer-encoding"):
+            case 17 where HTTP1Field.name(name, is: "transfer-encoding"):
                 transferCoding = valueString.split(separator: ",").last?.trimmingWhitespace() ?? ""
-            case 10 where Self.isName(name, "connection"):
+            case 10 where HTTP1Field.name(name, is: "connection"):
                 for token in valueString.split(separator: ",") {
                     let token = token.trimmingWhitespace()
                     if token.lowercased() == "close" {
@@ -456,16 +456,6 @@ public struct HTTP1ResponseParser: Sendable {
         default:
             false
         }
-    }
-
-    /// ASCII case-insensitive comparison with a lower-case name of the same length.
-    private static func isName(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        guard bytes.count == expected.count else { return false }
-        for index in 0..<bytes.count where bytes[index] | 0x20 != expected[index] {
-            return false
-        }
-        return true
     }
 
     /// 1*DIGIT, at most 18 digits.

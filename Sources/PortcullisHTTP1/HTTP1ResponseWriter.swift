@@ -54,22 +54,17 @@ public struct HTTP1ResponseWriter: Sendable {
         }
         let stripsLength = framing == .bodiless || framing == .tunnel
         for (name, value) in head.headers {
-            if stripsLength && (Self.equalsCaseInsensitive(name, "content-length") || Self.equalsCaseInsensitive(name, "transfer-encoding")) {
+            if stripsLength && (HTTP1Field.name(name, is: "content-length") || HTTP1Field.name(name, is: "transfer-encoding")) {
                 continue
             }
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+            buffer.writeHTTPField(name, value)
         }
         if let connection {
-            buffer.writeStaticString("connection: ")
-            buffer.writeStaticString(connection)
-            buffer.writeStaticString("\r\n")
+            buffer.writeHTTPField("connection", connection)
         }
         if addChunked {
             // A HEAD response may say how the body of a GET would be sent (RFC 9112 §6.1).
-            buffer.writeStaticString("transfer-encoding: chunked\r\n")
+            buffer.writeHTTPField("transfer-encoding", "chunked")
         }
         buffer.writeStaticString("\r\n")
         if forHEAD && framing != .tunnel { framing = .bodiless }
@@ -116,18 +111,5 @@ public struct HTTP1ResponseWriter: Sendable {
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(status.reasonPhrase)
         buffer.writeStaticString("\r\n")
-    }
-
-    /// ASCII case-insensitive equality against a lower-case literal.
-    public static func equalsCaseInsensitive(_ name: String, _ lowercase: StaticString) -> Bool {
-        var name = name
-        return name.withUTF8 { bytes in
-            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-            let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-            for index in 0..<bytes.count where bytes[index] | 0x20 != expected[index] {
-                return false
-            }
-            return true
-        }
     }
 }

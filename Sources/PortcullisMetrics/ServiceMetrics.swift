@@ -63,10 +63,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// ``PortcullisMetrics/durationBuckets`` in nanoseconds.
-    static let boundsNanoseconds: [Int64] = PortcullisMetrics.durationBuckets.map { duration in
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
+    static let boundsNanoseconds: [Int64] = PortcullisMetrics.durationBuckets.map(ServiceMetrics.nanoseconds)
 
     /// Methods get their own label value; anything else is counted as `OTHER` to bound cardinality.
     public static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]

@@ -320,7 +320,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
 
     private func forwardResponseHead(_ head: HTTPResponseHead) {
         self.responseStarted = true
-        self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
+        self.recordUpstreamTime()
         var response = HTTPResponseHead(version: .http1_1, status: head.status, headers: ProxyHeaders.clientHeaders(from: head.headers))
         self.client.writeHead(&response)
     }
@@ -329,7 +329,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         self.responseStarted = true
         self.phase = .tunneling
         self.lastActivity = .now()
-        self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
+        self.recordUpstreamTime()
         var headers = ProxyHeaders.clientHeaders(from: head.headers)
         if let protocols = head.headers.first(name: "upgrade") {
             headers.add(name: "upgrade", value: protocols)
@@ -467,6 +467,11 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         } else {
             self.pool.release(upstream, now: self.client.loop.now)
         }
+    }
+
+    /// Records how long the upstream took to its response head.
+    private func recordUpstreamTime() {
+        self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
     }
 
     private static func isIdempotent(_ method: HTTPMethod) -> Bool {

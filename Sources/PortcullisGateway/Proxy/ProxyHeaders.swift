@@ -129,7 +129,7 @@ enum ProxyHeaders {
 
     /// The role of `name`, compared without case; by length first, so most names cost one switch.
     static func role(of name: String) -> Role {
-        let equals = HTTP1ResponseWriter.equalsCaseInsensitive
+        let equals: (String, StaticString) -> Bool = { HTTP1Field.name($0, is: $1) }
         switch name.utf8.count {
         case 2: return equals(name, "te") ? .hopByHop : .kept
         case 4: return equals(name, "host") ? .host : .kept

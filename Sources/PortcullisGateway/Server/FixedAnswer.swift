@@ -18,10 +18,7 @@ struct FixedAnswer: Sendable {
         self.head = HTTPResponseHead(version: .http1_1, status: status, headers: fields)
         var lines = ByteBuffer()
         for (name, value) in fields {
-            lines.writeString(name)
-            lines.writeStaticString(": ")
-            lines.writeString(value)
-            lines.writeStaticString("\r\n")
+            lines.writeHTTPField(name, value)
         }
         self.fields = lines
         self.body = body
@@ -41,13 +38,9 @@ struct FixedAnswer: Sendable {
     func write(version: HTTPVersion, date: String, connection: StaticString?, forHEAD: Bool, into buffer: inout ByteBuffer) {
         HTTP1ResponseWriter.writeStatusLine(version: version, status: self.head.status, into: &buffer)
         buffer.writeImmutableBuffer(self.fields)
-        buffer.writeStaticString("date: ")
-        buffer.writeString(date)
-        buffer.writeStaticString("\r\n")
+        buffer.writeHTTPField("date", date)
         if let connection {
-            buffer.writeStaticString("connection: ")
-            buffer.writeStaticString(connection)
-            buffer.writeStaticString("\r\n")
+            buffer.writeHTTPField("connection", connection)
         }
         buffer.writeStaticString("\r\n")
         if !forHEAD {

@@ -108,10 +108,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
             bytes.writeString(head.uri)
             bytes.writeStaticString(" HTTP/1.1\r\n")
             for (name, value) in head.headers {
-                bytes.writeString(name)
-                bytes.writeStaticString(": ")
-                bytes.writeString(value)
-                bytes.writeStaticString("\r\n")
+                bytes.writeHTTPField(name, value)
             }
             bytes.writeStaticString("\r\n")
             context.write(NIOAny(bytes), promise: nil)
