@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Testing
 
 /// What a reverse proxy owes its users on the wire (issue 16 §6), with raw bytes on both sides:
@@ -209,19 +210,57 @@ struct GatewayHTTPSemanticsTests {
         }
     }
 
-    @Test("a client that sends no request head is closed after requestHeaderTimeoutSeconds; an idle one after idleTimeoutSeconds")
+    @Test("a request head not finished within requestHeaderTimeoutSeconds gets 408 and a close, on a later keep-alive request too; an idle connection is closed after idleTimeoutSeconds")
     func timeouts() async throws {
-        try await Self.run(listener: "requestHeaderTimeoutSeconds = 1\nidleTimeoutSeconds = 1") { gateway, _ in
-            // A partial head, never finished: the gateway closes the connection (recv sees EOF
-            // long before the socket's own 10 s timeout).
-            let started = ContinuousClock.now
-            let partial = try await RawHTTP.exchange(port: gateway.gatewayPort, request: Array("GET /open/x HTTP/1.1\r\nHost: a\r\n".utf8))
-            #expect(!partial.hasPrefix("HTTP/1.1 200"))
-            #expect(ContinuousClock.now - started < .seconds(8))
-            // A keep-alive connection after its answer.
-            let idle = try await RawHTTP.exchange(port: gateway.gatewayPort, request: Array("GET /hello/ HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
-            #expect(idle.hasPrefix("HTTP/1.1 200 OK"), "\(idle)")
-            #expect(ContinuousClock.now - started < .seconds(16))
+        try await Self.run(listener: "requestHeaderTimeoutSeconds = 1\nidleTimeoutSeconds = 3") { gateway, _ in
+            let port = gateway.gatewayPort
+            try await NIOThreadPool.singleton.runIfActive {
+                // A partial first head: 408, then the close (recv sees EOF long before the
+                // socket's own 10 s timeout).
+                let started = ContinuousClock.now
+                let first = try #require(RawHTTP.Connection(port: port))
+                first.send("GET /open/x HTTP/1.1\r\nHost: a\r\n")
+                let timedOut = first.readToEnd()
+                #expect(timedOut.text.hasPrefix("HTTP/1.1 408 Request Timeout"), "\(timedOut.text)")
+                #expect(timedOut.text.lowercased().contains("connection: close"))
+                #expect(timedOut.closed)
+                #expect(ContinuousClock.now - started < .seconds(3))
+                // A partial head after an answered request: the header timeout (1 s), not the
+                // idle timeout (3 s), applies from its first byte.
+                let later = try #require(RawHTTP.Connection(port: port))
+                later.send("GET /hello/ HTTP/1.1\r\nHost: a\r\n\r\n")
+                #expect(later.read(through: "Hello").hasPrefix("HTTP/1.1 200 OK"))
+                let sent = ContinuousClock.now
+                later.send("GET /hello/ HTTP/1.1\r\nHost: a\r\n")
+                let laterTimedOut = later.readToEnd()
+                #expect(laterTimedOut.text.hasPrefix("HTTP/1.1 408"), "\(laterTimedOut.text)")
+                #expect(laterTimedOut.closed)
+                #expect(ContinuousClock.now - sent < .milliseconds(2900))
+                // An idle keep-alive connection: closed without a response.
+                let idle = try #require(RawHTTP.Connection(port: port))
+                idle.send("GET /hello/ HTTP/1.1\r\nHost: a\r\n\r\n")
+                #expect(idle.read(through: "Hello").hasPrefix("HTTP/1.1 200 OK"))
+                let afterIdle = idle.readToEnd()
+                #expect(afterIdle.closed)
+                #expect(afterIdle.text.isEmpty, "\(afterIdle.text)")
+            }
+        }
+    }
+
+    @Test("a client that half-closes after its requests gets every answer, proxied and answered here, then the close")
+    func halfClose() async throws {
+        try await Self.run { gateway, upstream in
+            let port = gateway.gatewayPort
+            try await NIOThreadPool.singleton.runIfActive {
+                let connection = try #require(RawHTTP.Connection(port: port))
+                connection.send("GET /open/one HTTP/1.1\r\nHost: a\r\n\r\nGET /hello/ HTTP/1.1\r\nHost: a\r\n\r\nGET /open/two HTTP/1.1\r\nHost: a\r\n\r\n")
+                connection.shutdownWrite()
+                let reply = connection.readToEnd()
+                #expect(Self.statusLines(reply.text) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(reply.text)")
+                #expect(reply.text.contains("Hello"))
+                #expect(reply.closed)
+            }
+            #expect(upstream.requests.map { $0.components(separatedBy: " ")[1] } == ["/open/one", "/open/two"])
         }
     }
 }

@@ -93,4 +93,63 @@ struct HTTPConnectionHandlerTests {
         channel.embeddedEventLoop.run()
         #expect(!channel.isActive)
     }
+
+    /// The connection's handler, to move its clock by hand.
+    static func handler(_ connection: EmbeddedGatewayConnection) throws -> HTTPConnectionHandler {
+        try connection.channel.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self)
+    }
+
+    @Test("a head begun on a keep-alive connection and not finished within the header timeout gets 408 and a close")
+    func headerTimeoutOnLaterRequest() async throws {
+        let connection = try await Self.connection()
+        let channel = connection.channel
+        let handler = try Self.handler(connection)
+        #expect(try connection.exchange("GET /hello/public HTTP/1.1\r\nHost: a\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+        #expect(try connection.exchange("GET /hello/public HTTP/1.1\r\nHost: a\r\n").isEmpty)
+        let begun = NIODeadline.now()
+        // Before the header timeout (30 s here): nothing happens.
+        handler.tick(now: begun + .seconds(29))
+        #expect(try connection.readResponse().isEmpty)
+        #expect(channel.isActive)
+        handler.tick(now: begun + .seconds(31))
+        let reply = try connection.readResponse()
+        #expect(reply.hasPrefix("HTTP/1.1 408 Request Timeout"), "\(reply)")
+        #expect(reply.lowercased().contains("connection: close"))
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive)
+    }
+
+    @Test("an idle keep-alive connection outlives the header timeout and is closed without a response at the idle timeout")
+    func idleTimeout() async throws {
+        let connection = try await Self.connection()
+        let channel = connection.channel
+        let handler = try Self.handler(connection)
+        #expect(try connection.exchange("GET /hello/public HTTP/1.1\r\nHost: a\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+        let answered = NIODeadline.now()
+        handler.tick(now: answered + .seconds(31))
+        #expect(channel.isActive)
+        handler.tick(now: answered + .seconds(61))
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive)
+        #expect(try connection.readResponse().isEmpty)
+    }
+
+    @Test("after a half-close the requests read are answered in order, then the connection closes; idle, it closes at once")
+    func halfClose() async throws {
+        let connection = try await Self.connection()
+        let channel = connection.channel
+        try channel.writeInbound(ByteBuffer(string: "GET /hello/public HTTP/1.1\r\nHost: a\r\n\r\nGET /hello/ HTTP/1.1\r\nHost: a\r\n\(Self.bob)\r\n"))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        channel.embeddedEventLoop.run()
+        let reply = try connection.readResponse()
+        #expect(GatewayHTTPSemanticsTests.statusLines(reply) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(reply)")
+        #expect(reply.hasSuffix("Hello"))
+        #expect(!channel.isActive)
+
+        let idle = try await Self.connection()
+        #expect(try idle.exchange("GET /hello/public HTTP/1.1\r\nHost: a\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+        idle.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        idle.channel.embeddedEventLoop.run()
+        #expect(!idle.channel.isActive)
+    }
 }

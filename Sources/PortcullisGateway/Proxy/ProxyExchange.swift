@@ -271,6 +271,14 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         }
     }
 
+    /// The client shut its side down. The request goes on to its response; a tunnel passes the
+    /// half-close on to the upstream.
+    func clientInputClosed() {
+        if case .tunneling = self.phase {
+            self.upstream?.closeOutput()
+        }
+    }
+
     func clientClosed() {
         self.phase = .done
         self.releaseUpstream()

@@ -53,6 +53,7 @@ struct FixedAnswer: Sendable {
 
     static let badRequest = FixedAnswer(status: .badRequest)
     static let notFound = FixedAnswer(status: .notFound)
+    static let requestTimeout = FixedAnswer(status: .requestTimeout)
     static let headerFieldsTooLarge = FixedAnswer(status: .requestHeaderFieldsTooLarge)
     static let badGateway = FixedAnswer(status: .badGateway)
     static let gatewayTimeout = FixedAnswer(status: .gatewayTimeout)

@@ -70,6 +70,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// The request's HTTP/1 version; responses are sent in it (an HTTP/1.0 client gets no chunks).
     private var version: HTTPVersion = .http1_1
     private var started: NIODeadline = .distantPast
+    /// When the head now being read began to arrive (`nil` while no byte of it has): from then
+    /// on the header timeout, not the idle timeout, applies.
+    private var headSince: NIODeadline?
+    /// Request parts read in the current read burst: a burst that reads bytes but no part while
+    /// idle delivered part of a head.
+    private var partsThisBurst = 0
+    /// The client shut its side down: the connection closes once what it asked for is answered.
+    private var inputClosed = false
     private var service: ServiceMetrics?
     /// Set once the connection must close after the current response.
     private var closeAfterResponse = false
@@ -95,6 +103,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.partsThisBurst &+= 1
         self.receive(self.unwrapInboundIn(data))
     }
 
@@ -137,6 +146,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if self.partsThisBurst == 0, self.headSince == nil, case .idle(let since) = self.state {
+            // Bytes came but no complete head: the header timeout runs from the first of them
+            // (from the connection's start for its first request). A partial head read in the
+            // same burst as a whole request is not seen here and gets the idle timeout instead.
+            self.headSince = self.started == .distantPast ? since : self.loop.now
+        }
+        self.partsThisBurst = 0
         self.readComplete()
         context.fireChannelReadComplete()
     }
@@ -197,7 +213,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
+        if !self.connection.isHTTP2, let event = event as? ChannelEvent, event == .inputClosed {
+            // A half-close (RFC 9112 §9.6 lets a client shut its side after its last request):
+            // what was read is still answered, pipelined requests included; then the connection
+            // closes. In a tunnel the upstream is told the same.
+            self.inputClosed = true
+            switch self.state {
+            case .idle where self.queued.isEmpty:
+                self.state = .closed
+                context.close(promise: nil)
+            case .proxying(let exchange):
+                exchange.clientInputClosed()
+            case .idle, .waiting, .answered, .closed:
+                break
+            }
+        } else if event is ChannelShouldQuiesceEvent {
             // Draining: the response in progress is the last one.
             self.closeAfterResponse = true
             self.queued.removeAll()
@@ -214,8 +244,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     func tick(now: NIODeadline) {
         switch self.state {
         case .idle(let since):
-            // A connection that never sent a request gets the header timeout; an idle keep-alive
-            // connection the idle timeout.
+            if let headSince = self.headSince {
+                // A head begun and not finished in time: 408, and the connection closes.
+                guard now - headSince >= self.gateway.requestHeaderTimeout, self.queued.isEmpty else { return }
+                self.headSince = nil
+                self.service = nil
+                self.method = "GET"
+                self.isHEAD = false
+                self.version = .http1_1
+                self.started = .now()
+                self.closeAfterResponse = true
+                self.answer(.requestTimeout, requestEnded: true)
+                return
+            }
+            // A connection that never sent a byte gets the header timeout; an idle keep-alive
+            // connection the idle timeout. Neither is owed a response.
             let limit = self.started == .distantPast ? self.gateway.requestHeaderTimeout : self.gateway.idleTimeout
             if now - since >= limit {
                 self.state = .closed
@@ -252,6 +295,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     private func begin(_ head: HTTPRequestHead) {
         self.started = .now()
+        self.headSince = nil
         self.method = head.method.rawValue
         self.isHEAD = head.method == .HEAD
         self.keepAlive = head.isKeepAlive
@@ -449,6 +493,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// The `connection` field an HTTP/1 response carries, if any; decides whether the
     /// connection closes after it.
     private func connectionField() -> StaticString? {
+        if self.inputClosed && self.queued.isEmpty {
+            self.closeAfterResponse = true
+        }
         if self.closeAfterResponse || !self.keepAlive {
             self.closeAfterResponse = true
             return "close"

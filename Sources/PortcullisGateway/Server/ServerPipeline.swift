@@ -36,7 +36,11 @@ struct ServerPipeline: Sendable {
             try HTTPConnectionHandler.addHTTP1Handlers(to: channel.pipeline.syncOperations, gateway: gateway, loop: loop, connection: connection)
         }
         guard let tls = self.tls else {
-            return channel.eventLoop.makeCompletedFuture { try http1(channel) }
+            return channel.eventLoop.makeCompletedFuture {
+                // A client that shuts its side after its last request still gets its answers.
+                try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+                try http1(channel)
+            }
         }
         do {
             let sync = channel.pipeline.syncOperations

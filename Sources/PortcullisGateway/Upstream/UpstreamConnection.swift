@@ -143,6 +143,11 @@ final class UpstreamConnection: ChannelDuplexHandler {
         }
     }
 
+    /// Shuts the connection's sending side (a tunnel's client half-closed); reading goes on.
+    func closeOutput() {
+        self.context?.close(mode: .output, promise: nil)
+    }
+
     /// Stops reading responses until ``resumeReads()`` (the client is not writable).
     func holdReads() {
         self.reads.hold()
