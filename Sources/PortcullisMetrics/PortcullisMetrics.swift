@@ -16,6 +16,8 @@ public final class PortcullisMetrics: Sendable {
     private let process = ProcessMetrics()
     /// Every service's series, in the order they were made.
     private let services = NIOLockedValueBox<[ServiceMetrics]>([])
+    /// The `portcullis_config_info` series of the configuration now served.
+    private let configInfo = NIOLockedValueBox<Gauge?>(nil)
 
     /// Bucket bounds, in seconds, for every duration histogram: 50 µs to 10 s.
     public static let durationBuckets: [Duration] = [
@@ -39,6 +41,39 @@ public final class PortcullisMetrics: Sendable {
             let created = ServiceMetrics(service: name, shards: shards)
             services.append(created)
             return created
+        }
+    }
+
+    // MARK: Configuration
+
+    /// Counts a reload in `portcullis_config_reloads_total{outcome}` (`success` or `failure`).
+    public func recordConfigReload(succeeded: Bool) {
+        self.registry.makeCounter(
+            name: "portcullis_config_reloads_total",
+            labels: [("outcome", succeeded ? "success" : "failure")],
+            help: "Configuration reloads (SIGHUP or --watch), by outcome."
+        ).increment()
+    }
+
+    /// `portcullis_config_last_reload_success_timestamp_seconds`: when the configuration now
+    /// served was loaded (at start, then at each successful reload).
+    public func configLoaded(hash: String, atUnixSeconds seconds: Double) {
+        self.registry.makeGauge(
+            name: "portcullis_config_last_reload_success_timestamp_seconds",
+            help: "Unix time of the last successful configuration load."
+        ).set(to: seconds)
+        let info = self.registry.makeGauge(
+            name: "portcullis_config_info",
+            labels: [("hash", hash)],
+            help: "The configuration served: 1, labelled with the SHA-256 prefix of its TOML."
+        )
+        info.set(to: 1)
+        let replaced = self.configInfo.withLockedValue { current in
+            defer { current = info }
+            return current
+        }
+        if let replaced, replaced !== info {
+            self.registry.unregisterGauge(replaced)
         }
     }
 

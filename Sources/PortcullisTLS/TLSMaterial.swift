@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Crypto
 import NIOSSL
 import PortcullisConfig
 
@@ -13,6 +14,9 @@ package struct TLSMaterial {
     package let now: Date
     package private(set) var diagnostics: [ConfigDiagnostic] = []
     package private(set) var warnings: [ConfigDiagnostic] = []
+    /// Every file read so far, in order, with a digest of its bytes: what a reload compares to
+    /// tell whether something built from them must be built again (a rotated key, for example).
+    package private(set) var filesRead: [FileFingerprint] = []
 
     package init(now: Date = Date()) {
         self.now = now
@@ -172,6 +176,7 @@ package struct TLSMaterial {
             self.error(location, "\(file): is empty")
             return nil
         }
+        self.filesRead.append(FileFingerprint(path: file, digest: Array(SHA256.hash(data: data))))
         return [UInt8](data)
     }
 
@@ -200,5 +205,19 @@ package struct TLSMaterial {
 extension ConfigLocation {
     package func appending(_ key: String) -> ConfigLocation {
         ConfigLocation(file: self.file, line: self.line, path: self.path.appending(key))
+    }
+}
+
+/// A file a component was built from, and a digest of the bytes read: two components with equal
+/// configurations and equal fingerprints were built from the same material.
+package struct FileFingerprint: Hashable, Sendable {
+    package var path: String
+    package var digest: [UInt8]
+}
+
+extension TLSMaterial {
+    /// The files read since `mark` (an earlier `filesRead.count`).
+    package func filesRead(since mark: Int) -> [FileFingerprint] {
+        Array(self.filesRead[mark...])
     }
 }

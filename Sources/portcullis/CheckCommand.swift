@@ -13,7 +13,7 @@ struct CheckCommand: AsyncParsableCommand {
     var config: String
 
     func run() async throws {
-        let (loaded, warnings) = try await ConfigSource.load(self.config)
+        let (loaded, warnings) = try await ConfigSource.check(self.config)
         for warning in warnings {
             printError("\(warning.file):\(warning.line): \(warning.path): warning: \(warning.message)")
         }

@@ -13,17 +13,29 @@ import Darwin
 
 /// Loads a configuration for a command, turning failures into the contract's exit codes.
 enum ConfigSource {
-    /// The file's configuration, or the embedded quickstart when `path` is `nil`, with its
-    /// certificates and keys (TLS and JWT) loaded and checked; returns every warning found on the way.
-    static func load(_ path: String?) async throws -> (config: GatewayConfig, warnings: [ConfigDiagnostic]) {
-        do {
+    /// The file's configuration, or the embedded quickstart when `path` is `nil`, compiled as
+    /// `serve` would (certificates, keys and credentials loaded and checked, nothing contacted);
+    /// returns every warning found on the way.
+    static func check(_ path: String?) async throws -> (config: GatewayConfig, warnings: [ConfigDiagnostic]) {
+        try await self.reportingFailures {
             let config = try path.map { try ConfigLoader.load(file: $0) } ?? ConfigLoader.quickstart()
-            let tls = try GatewayTLS(config: config)
-            // Loading reads the JWT key files; nothing is fetched and the clients are closed again.
-            let engine = try await AuthEngine.load(config: config, metrics: nil)
-            await engine.shutdown()
-            try await Gateway.checkUpstreamCredentials(config: config)
-            return (config, config.warnings + tls.warnings + engine.warnings)
+            return (config, try await Gateway.check(config: config))
+        }
+    }
+
+    /// The file's configuration, or the embedded quickstart when `path` is `nil`, read and
+    /// validated; the files it names are read when it is compiled.
+    static func read(_ path: String?) async throws -> GatewayConfig {
+        try await self.reportingFailures {
+            try path.map { try ConfigLoader.load(file: $0) } ?? ConfigLoader.quickstart()
+        }
+    }
+
+    /// Runs `body`; a configuration problem is printed (one `FILE:LINE: key.path: message` line
+    /// each) and becomes the exit status `invalid`, an unreadable file `runtime`.
+    static func reportingFailures<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
         } catch let error as ConfigError {
             for diagnostic in error.diagnostics {
                 printError(diagnostic.description)

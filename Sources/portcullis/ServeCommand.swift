@@ -6,7 +6,8 @@ import PortcullisMetrics
 import ServiceLifecycle
 import UnixSignals
 
-/// `portcullis serve [--config FILE]`: runs the gateway until SIGTERM or SIGINT.
+/// `portcullis serve [--config FILE] [--watch]`: runs the gateway until SIGTERM or SIGINT;
+/// SIGHUP (or, with `--watch`, a change of the file) reloads the configuration.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -19,9 +20,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(name: .long, help: "Reload when the configuration file changes (its modification time or, for a symlink, its target).")
+    var watch = false
+
     func validate() throws {
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if self.watch && self.config == nil {
+            throw ValidationError("--watch needs --config FILE")
         }
     }
 
@@ -30,16 +37,32 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, logLevel: level) }
         let logger = Logger(label: "portcullis")
         logger.info("loading configuration", metadata: ["source": "\(self.config ?? ConfigLoader.quickstartName)"])
-        // Certificates are checked here too, so a bad one exits with the config-error status.
-        let (config, _) = try await ConfigSource.load(self.config)
+        let config = try await ConfigSource.read(self.config)
         for warning in config.warnings {
             logger.warning("\(warning.description)")
         }
-        let isQuickstart = self.config == nil
-        let gateway = Gateway(config: config, metrics: PortcullisMetrics(), logger: logger) { addresses in
+        let path = self.config
+        let reloader = ConfigReloader {
+            try path.map { try ConfigLoader.load(file: $0) } ?? ConfigLoader.quickstart()
+        }
+        let isQuickstart = path == nil
+        let gateway = Gateway(config: config, metrics: PortcullisMetrics(), logger: logger, reloader: reloader) { addresses in
             if isQuickstart {
                 Self.printQuickstart(host: config.listener.host, addresses: addresses)
             }
+        }
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let signals = Task {
+            for await _ in hangups {
+                logger.info("SIGHUP: reloading the configuration")
+                reloader.requestReload()
+            }
+        }
+        let watcher = self.watch ? path.map { ConfigFileWatcher(path: $0, logger: logger) { reloader.requestReload() } } : nil
+        let watching = Task { await watcher?.run() }
+        defer {
+            signals.cancel()
+            watching.cancel()
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -50,7 +73,12 @@ struct ServeCommand: AsyncParsableCommand {
             ).withTimeouts(shutdown: config.listener.shutdownTimeoutSeconds)
         )
         do {
-            try await group.run()
+            try await ConfigSource.reportingFailures {
+                try await group.run()
+            }
+        } catch let status as ExitCode {
+            // The configuration was read but what it names is not usable (a key, a certificate).
+            throw status
         } catch {
             logger.critical("gateway failed", metadata: ["error": "\(error)"])
             throw ExitStatus.runtime

@@ -160,6 +160,79 @@ struct CommandLineTests {
         }
     }
 
+    /// A public service answering `/hello/<resource>`.
+    static func reloadConfig(resource: String) -> String {
+        """
+        [listener]
+        port = 0
+        [[service]]
+        name = "hello"
+        basePath = "/hello"
+        auth = []
+          [[service.resource]]
+          path = "/\(resource)"
+          respond = { status = 200, body = "\(resource)" }
+        """
+    }
+
+    static func status(port: Int, _ path: String) async throws -> UInt {
+        try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10)).status.code
+    }
+
+    @Test("SIGHUP reloads the config file; a broken one is logged as FILE:LINE: key.path and the running config keeps serving")
+    func sighupReload() async throws {
+        let file = try CommandRunner.temporaryFile(Self.reloadConfig(resource: "a"))
+        let serve = try ServeProcess(arguments: ["serve", "--config", file])
+        let port = try #require(await serve.waitForGatewayPort())
+        #expect(try await Self.status(port: port, "/hello/a") == 200)
+        #expect(try await Self.status(port: port, "/hello/b") == 404)
+
+        try Data(Self.reloadConfig(resource: "b").utf8).write(to: URL(fileURLWithPath: file))
+        serve.signal(SIGHUP)
+        #expect(await serve.waitForLine(containing: "configuration reloaded") != nil)
+        #expect(try await Self.status(port: port, "/hello/b") == 200)
+        #expect(try await Self.status(port: port, "/hello/a") == 404)
+
+        try Data((Self.reloadConfig(resource: "c") + "\n[listener]\nport = 1\n").utf8).write(to: URL(fileURLWithPath: file))
+        serve.signal(SIGHUP)
+        let problem = await serve.waitForLine(containing: "\(file):")
+        #expect(problem?.contains("listener") == true, "\(problem ?? "no line")")
+        #expect(await serve.waitForLine(containing: "configuration reload rejected") != nil)
+        #expect(try await Self.status(port: port, "/hello/b") == 200)
+        #expect(try await Self.status(port: port, "/hello/c") == 404)
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit() == 0)
+    }
+
+    @Test("serve --watch reloads when the config's symlink is swapped, as Kubernetes updates a mounted ConfigMap")
+    func watchReload() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-watch-\(UUID().uuidString)").path
+        let files = FileManager.default
+        try files.createDirectory(atPath: folder + "/v1", withIntermediateDirectories: true)
+        try files.createDirectory(atPath: folder + "/v2", withIntermediateDirectories: true)
+        try Data(Self.reloadConfig(resource: "a").utf8).write(to: URL(fileURLWithPath: folder + "/v1/portcullis.toml"))
+        try Data(Self.reloadConfig(resource: "b").utf8).write(to: URL(fileURLWithPath: folder + "/v2/portcullis.toml"))
+        // Kubernetes' layout: FILE -> ..data/FILE, ..data -> a versioned folder.
+        try files.createSymbolicLink(atPath: folder + "/..data", withDestinationPath: "v1")
+        try files.createSymbolicLink(atPath: folder + "/portcullis.toml", withDestinationPath: "..data/portcullis.toml")
+        // Both versions carry the same modification time: only the resolved path tells them apart.
+        let sameTime = Date(timeIntervalSince1970: 1_700_000_000)
+        try files.setAttributes([.modificationDate: sameTime], ofItemAtPath: folder + "/v1/portcullis.toml")
+        try files.setAttributes([.modificationDate: sameTime], ofItemAtPath: folder + "/v2/portcullis.toml")
+
+        let serve = try ServeProcess(arguments: ["serve", "--config", folder + "/portcullis.toml", "--watch"])
+        let port = try #require(await serve.waitForGatewayPort())
+        #expect(try await Self.status(port: port, "/hello/a") == 200)
+        // The swap: a new link renamed over ..data, atomically.
+        try files.createSymbolicLink(atPath: folder + "/..data_tmp", withDestinationPath: "v2")
+        #expect(rename(folder + "/..data_tmp", folder + "/..data") == 0)
+        #expect(await serve.waitForLine(containing: "configuration reloaded") != nil)
+        #expect(try await Self.status(port: port, "/hello/b") == 200)
+        #expect(try await Self.status(port: port, "/hello/a") == 404)
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit() == 0)
+    }
+
     @Test("serve without --config runs the quickstart: 401, 403, 200 with Basic and with tokens from portcullis token")
     func quickstart() async throws {
         let serve = try ServeProcess(arguments: ["serve"])

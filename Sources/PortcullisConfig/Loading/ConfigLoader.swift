@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Crypto
 import TOMLKit
 
 /// Reads configuration files into validated ``GatewayConfig`` snapshots.
@@ -44,12 +45,18 @@ public enum ConfigLoader {
         guard case .table(let document) = TOMLNode(table) else {
             throw ConfigError(diagnostics: [ConfigDiagnostic(file: file, line: 1, path: .root, message: "is not a TOML table")])
         }
-        var validator = ConfigValidator(file: file, lines: TOMLLineIndex(source: source))
+        let lines = TOMLLineIndex(source: source)
+        var validator = ConfigValidator(file: file, lines: lines)
         var config = validator.validate(document)
         guard validator.errors.isEmpty else {
             throw ConfigError(diagnostics: validator.errors.sorted { ($0.line, $0.path.description) < ($1.line, $1.path.description) })
         }
         config.sourceFile = file == Self.quickstartName ? nil : file
+        config.lineIndex = lines
+        config.sourceHash = String(SHA256.hash(data: Array(source.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined().prefix(12))
         return config
     }
 

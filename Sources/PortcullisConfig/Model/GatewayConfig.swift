@@ -14,6 +14,22 @@ public struct GatewayConfig: Sendable {
     /// Things worth telling the operator at start that do not stop the gateway
     /// (plain-text passwords, for example).
     public var warnings: [ConfigDiagnostic]
+    /// The first 12 hex digits of the SHA-256 of the TOML text this was read from (empty for a
+    /// configuration built in code): what `portcullis_config_info{hash}` shows.
+    public var sourceHash: String = ""
+    /// Where each key of the source is written, for diagnostics about a key after loading.
+    var lineIndex: TOMLLineIndex?
+
+    /// The line `path` is written on in the source (for a key left out, its table's line); 1
+    /// when unknown.
+    public func line(of path: ConfigPath) -> Int {
+        self.lineIndex?.line(for: path) ?? 1
+    }
+
+    /// The name diagnostics use for the source: the file, or `<quickstart>`.
+    public var sourceName: String {
+        self.sourceFile ?? ConfigLoader.quickstartName
+    }
 
     public init(
         sourceFile: String? = nil,

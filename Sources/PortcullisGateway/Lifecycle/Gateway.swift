@@ -18,6 +18,7 @@ public struct Gateway: Service {
     public let config: GatewayConfig
     public let metrics: PortcullisMetrics
     private let logger: Logger
+    private let reloader: ConfigReloader?
     private let onListening: @Sendable (ListeningAddresses) async -> Void
     /// The monotonic clock OAuth2 token lifetimes are measured on (tests move it).
     package var tokenClock: @Sendable () -> Double = TokenCache.monotonicSeconds
@@ -26,45 +27,51 @@ public struct Gateway: Service {
     ///   - config: the validated configuration snapshot to serve.
     ///   - metrics: the series registry the metrics endpoint exposes.
     ///   - logger: the logger for start-up steps and requests.
+    ///   - reloader: where reloads are asked for (SIGHUP in `portcullis serve`); `nil` serves
+    ///     `config` until the end.
     ///   - onListening: called once every listener is bound, with the bound ports.
     public init(
         config: GatewayConfig,
         metrics: PortcullisMetrics = PortcullisMetrics(),
         logger: Logger,
+        reloader: ConfigReloader? = nil,
         onListening: @escaping @Sendable (ListeningAddresses) async -> Void = { _ in }
     ) {
         self.config = config
         self.metrics = metrics
         self.logger = logger
+        self.reloader = reloader
         self.onListening = onListening
     }
 
-    /// Reads every signing key and token-endpoint certificate that `upstreamClient.auth` records
-    /// name, as ``run()`` does, without contacting anything (for `portcullis check`).
-    public static func checkUpstreamCredentials(config: GatewayConfig) async throws(ConfigError) {
-        let credentials = try await UpstreamCredentials.load(
-            config: config,
-            metrics: nil,
-            logger: Logger(label: "portcullis.check"),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton
-        )
-        await credentials.shutdown()
+    /// Compiles `config` as ``run()`` does — every certificate, key and store read and checked,
+    /// every authenticator and credential built — without contacting anything, and closes it
+    /// again (for `portcullis check`).
+    ///
+    /// - Returns: what is worth telling the operator (expired CAs, development keys, ...).
+    public static func check(config: GatewayConfig) async throws(ConfigError) -> [ConfigDiagnostic] {
+        let snapshot = try await GatewaySnapshot.compile(config: config, metrics: nil, logger: Logger(label: "portcullis.check"), shards: 1)
+        await snapshot.shutdown()
+        return snapshot.warnings
     }
 
     public func run() async throws {
+        let listener = self.config.listener
+        let loopCount = listener.eventLoops ?? System.coreCount
         // Certificates and keys are read before anything listens, so a bad file stops the start.
-        let tls = try GatewayTLS(config: self.config)
-        for warning in tls.warnings {
-            self.logger.warning("\(warning.description)")
-        }
-        let upstreams = try UpstreamSettings.make(config: self.config, tls: tls)
         // Identity-provider clients (JWKS, introspection, token endpoints) stay on NIO's shared
         // group; the listener and the upstream pools get loops of their own.
-        let idpGroup = MultiThreadedEventLoopGroup.singleton
-        let engine = try await AuthEngine.load(config: self.config, metrics: self.metrics, logger: self.logger, eventLoopGroup: idpGroup)
-        for warning in engine.warnings {
+        let snapshot = try await GatewaySnapshot.compile(
+            config: self.config,
+            metrics: self.metrics,
+            logger: self.logger,
+            shards: loopCount,
+            tokenClock: self.tokenClock
+        )
+        for warning in snapshot.tls.warnings + snapshot.engine.warnings {
             self.logger.warning("\(warning.description)")
         }
+        let engine = snapshot.engine
         if engine.fileUserStore != nil {
             self.logger.info("file user store ready", metadata: ["users": "\(self.config.users.count)"])
         }
@@ -74,46 +81,30 @@ public struct Gateway: Service {
         if !engine.jwksSources.isEmpty {
             self.logger.info("JWKS sources started", metadata: ["sources": "\(engine.jwksSources.count)"])
         }
-        let credentials: UpstreamCredentials
-        do {
-            credentials = try await UpstreamCredentials.load(
-                config: self.config,
-                metrics: self.metrics,
-                logger: self.logger,
-                eventLoopGroup: idpGroup,
-                tokenClock: self.tokenClock
-            )
-        } catch {
-            await engine.shutdown()
-            throw error
-        }
-        let listener = self.config.listener
-        let loopCount = listener.eventLoops ?? System.coreCount
-        let routes = RouteTable(config: self.config, engine: engine, metrics: self.metrics, credentials: credentials, shards: loopCount)
-        self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)"])
+        self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)", "config.hash": "\(self.config.sourceHash)"])
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
-        var loops: [ObjectIdentifier: LoopRuntime] = [:]
+        var loops: [LoopRuntime] = []
         for (index, eventLoop) in group.makeIterator().enumerated() {
-            let loop = LoopRuntime(eventLoop: eventLoop, index: index, upstreams: upstreams)
+            let loop = LoopRuntime(eventLoop: eventLoop, index: index, gateway: snapshot.runtime)
             loop.start()
-            loops[ObjectIdentifier(eventLoop)] = loop
+            loops.append(loop)
         }
         let pipeline = ServerPipeline(
-            gateway: GatewayRuntime(
-                routes: routes,
-                unmatched: self.metrics.service(ServiceConfig.unmatchedName, shards: loopCount),
-                logger: self.logger,
-                requestHeaderTimeout: .nanoseconds(Int64(listener.requestHeaderTimeoutSeconds * 1e9)),
-                idleTimeout: .nanoseconds(Int64(listener.idleTimeoutSeconds * 1e9))
-            ),
-            loops: loops,
-            tls: tls.serverContext,
-            readsClientCertificates: tls.verifiesClients,
+            loops: Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0.eventLoop), $0) }),
             failures: TLSHandshakeFailure.Counters(metrics: self.metrics)
         )
         let reporter = ListeningReporter(expectsMetrics: self.config.metrics != nil, report: self.onListening)
         let readiness = Readiness(jwksSources: engine.jwksSources)
+        let installer = SnapshotInstaller(
+            current: snapshot,
+            loops: loops,
+            metrics: self.metrics,
+            readiness: readiness,
+            logger: self.logger,
+            tokenClock: self.tokenClock
+        )
+        await installer.startRefreshes()
         let logger = self.logger
         let server = GatewayServer(group: group)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -121,8 +112,8 @@ public struct Gateway: Service {
                 service: ListenerService(server: server, pipeline: pipeline, listener: listener, reporter: reporter, readiness: readiness, logger: logger)
             )
         ]
-        if !engine.jwksSources.isEmpty {
-            services.append(.init(service: IdentityProviderRefresh(engine: engine), successTerminationBehavior: .ignore))
+        if let reloader = self.reloader {
+            services.append(.init(service: ReloadService(reloader: reloader, installer: installer), successTerminationBehavior: .ignore))
         }
         if let metricsConfig = self.config.metrics {
             let metricsApp = Application(
@@ -133,7 +124,7 @@ public struct Gateway: Service {
                     logger.info("metrics listening", metadata: ["address": "\(metricsConfig.host):\(port)", "path": "\(metricsConfig.path)"])
                     await reporter.metricsBound(port: port)
                 },
-                eventLoopGroupProvider: .shared(idpGroup),
+                eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
                 logger: logger
             )
             services.append(.init(service: metricsApp))
@@ -158,13 +149,19 @@ public struct Gateway: Service {
         } catch {
             failure = error
         }
+        if let reloader = self.reloader {
+            // Reloads asked for while stopping are refused, not left waiting.
+            reloader.finish()
+            for await request in reloader.requests {
+                request?.resume(returning: .rejected(["the gateway is shutting down"]))
+            }
+        }
         await server.drain()
-        for loop in loops.values {
+        for loop in loops {
             try? await loop.stop().get()
         }
         try? await group.shutdownGracefully()
-        await credentials.shutdown()
-        await engine.shutdown()
+        await installer.shutdown()
         if let failure { throw failure }
         logger.info("gateway stopped")
     }
@@ -195,13 +192,17 @@ private struct ListenerService: Service {
     }
 }
 
-/// Runs the auth engine's identity-provider refreshes (JWKS) until the gateway shuts down.
-private struct IdentityProviderRefresh: Service {
-    let engine: AuthEngine
+/// Carries out the reloads a ``ConfigReloader`` asks for, one at a time, until the gateway shuts down.
+private struct ReloadService: Service {
+    let reloader: ConfigReloader
+    let installer: SnapshotInstaller
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.engine.run()
+            for await request in self.reloader.requests {
+                let outcome = await self.installer.reload(self.reloader.load)
+                request?.resume(returning: outcome)
+            }
         }
     }
 }

@@ -8,13 +8,18 @@ final class Readiness: Sendable {
     private struct State {
         var listening = false
         var draining = false
+        var jwksSources: [JWKSKeySource]
     }
 
-    private let state = NIOLockedValueBox(State())
-    private let jwksSources: [JWKSKeySource]
+    private let state: NIOLockedValueBox<State>
 
     init(jwksSources: [JWKSKeySource]) {
-        self.jwksSources = jwksSources
+        self.state = NIOLockedValueBox(State(jwksSources: jwksSources))
+    }
+
+    /// A reload installed a configuration with these JWKS sources.
+    func reloaded(jwksSources: [JWKSKeySource]) {
+        self.state.withLockedValue { $0.jwksSources = jwksSources }
     }
 
     /// The listener accepts connections.
@@ -33,7 +38,7 @@ final class Readiness: Sendable {
         var failing: [String] = []
         if !state.listening { failing.append("listener: not accepting yet") }
         if state.draining { failing.append("listener: draining") }
-        for source in self.jwksSources where source.currentKeys.keys.isEmpty {
+        for source in state.jwksSources where source.currentKeys.keys.isEmpty {
             failing.append("jwks \(source.url): no keys")
         }
         return failing

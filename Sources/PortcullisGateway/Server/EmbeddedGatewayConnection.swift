@@ -40,7 +40,6 @@ import PortcullisMetrics
             settings.connector = opened.connector
             upstreams[UpstreamKey(url: url, secureSocket: service.upstreamClient.secureSocket)] = settings
         }
-        let loop = LoopRuntime(eventLoop: channel.embeddedEventLoop, index: 0, upstreams: upstreams)
         let logger = logger ?? {
             var logger = Logger(label: "portcullis.benchmark")
             logger.logLevel = .critical
@@ -52,11 +51,12 @@ import PortcullisMetrics
             unmatched: metrics.service(ServiceConfig.unmatchedName),
             logger: logger,
             requestHeaderTimeout: .seconds(30),
-            idleTimeout: .seconds(60)
+            idleTimeout: .seconds(60),
+            upstreams: upstreams
         )
+        let loop = LoopRuntime(eventLoop: channel.embeddedEventLoop, index: 0, gateway: gateway)
         try HTTPConnectionHandler.addHTTP1Handlers(
             to: channel.pipeline.syncOperations,
-            gateway: gateway,
             loop: loop,
             connection: ConnectionFacts(scheme: "http", clientAddress: "192.0.2.1")
         )

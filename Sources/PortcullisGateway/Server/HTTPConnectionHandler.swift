@@ -27,13 +27,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// The HTTP/1 server pipeline: NIO's request decoder (its header limit set to
     /// ``GatewayRuntime/maximumHeaderBytes``, so an oversized block is refused while it is
     /// read) and this handler.
-    static func addHTTP1Handlers(to pipeline: ChannelPipeline.SynchronousOperations, gateway: GatewayRuntime, loop: LoopRuntime, connection: ConnectionFacts) throws {
+    static func addHTTP1Handlers(to pipeline: ChannelPipeline.SynchronousOperations, loop: LoopRuntime, connection: ConnectionFacts) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = GatewayRuntime.maximumHeaderBytes
         limits.maxHeaderFieldSize = GatewayRuntime.maximumHeaderBytes
         // After an upgrade request the decoder stops; its leftovers go on to the tunnel, if any.
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits)))
-        try pipeline.addHandler(HTTPConnectionHandler(gateway: gateway, loop: loop, connection: connection))
+        try pipeline.addHandler(HTTPConnectionHandler(loop: loop, connection: connection))
     }
 
     /// What the handler is doing with the current request.
@@ -48,7 +48,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         case closed
     }
 
-    private let gateway: GatewayRuntime
+    /// The snapshot the current request is served from: the loop's, as of the request's head.
+    private var gateway: GatewayRuntime
     let loop: LoopRuntime
     let connection: ConnectionFacts
     private var context: ChannelHandlerContext?
@@ -83,8 +84,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var closeAfterResponse = false
     var tickIndex = -1
 
-    init(gateway: GatewayRuntime, loop: LoopRuntime, connection: ConnectionFacts) {
-        self.gateway = gateway
+    init(loop: LoopRuntime, connection: ConnectionFacts) {
+        self.gateway = loop.gateway
         self.loop = loop
         self.connection = connection
         self.state = .idle(since: .now())
@@ -294,6 +295,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     private func begin(_ head: HTTPRequestHead) {
+        // A reload installs a new snapshot on the loop: each request reads it once.
+        self.gateway = self.loop.gateway
         self.started = .now()
         self.headSince = nil
         self.method = head.method.rawValue

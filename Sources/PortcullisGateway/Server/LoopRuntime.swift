@@ -7,8 +7,8 @@ import Darwin
 #endif
 import NIOCore
 
-/// What the connections of one event loop share: its upstream pools, a coarse clock, the `Date`
-/// header and the handlers its timer sweeps.
+/// What the connections of one event loop share: the installed ``GatewayRuntime``, its upstream
+/// pools, a coarse clock, the `Date` header and the handlers its timer sweeps.
 ///
 /// One per event loop, built at start and used only on that loop, so nothing here takes a lock.
 /// A single repeating task per loop (every ``tickInterval``) refreshes the clock and the date and
@@ -22,8 +22,10 @@ final class LoopRuntime: @unchecked Sendable {
     let eventLoop: any EventLoop
     /// The loop's place in its group: the shard its metrics are recorded in.
     let index: Int
+    /// The snapshot new requests are served from; replaced by ``install(_:)`` on a reload.
+    private(set) var gateway: GatewayRuntime
     /// The upstream pools of this loop, by upstream.
-    let pools: [UpstreamKey: UpstreamPool]
+    private(set) var pools: [UpstreamKey: UpstreamPool]
     /// `now` as of the last tick: what deadlines are compared against. Deadlines themselves are
     /// set from the precise clock, so a timeout fires between its deadline and one tick later,
     /// never early.
@@ -36,17 +38,38 @@ final class LoopRuntime: @unchecked Sendable {
     private let loopID = UInt64.random(in: 0...0xFFFF)
     private var ticker: RepeatedTask?
 
-    init(eventLoop: any EventLoop, index: Int, upstreams: [UpstreamKey: UpstreamPool.Settings]) {
+    init(eventLoop: any EventLoop, index: Int, gateway: GatewayRuntime) {
         self.eventLoop = eventLoop
         self.index = index
         self.now = .now()
         self.date = ""
+        self.gateway = gateway
         var pools: [UpstreamKey: UpstreamPool] = [:]
-        for (key, settings) in upstreams {
+        for (key, settings) in gateway.upstreams {
             pools[key] = UpstreamPool(eventLoop: eventLoop, settings: settings)
         }
         self.pools = pools
         self.refreshDate()
+    }
+
+    /// Serves new requests from `gateway`. Pools whose settings did not change are kept with
+    /// their connections; the others are retired (idle connections close now, busy ones after
+    /// their exchange), and the requests in flight finish on what they started with.
+    func install(_ gateway: GatewayRuntime) {
+        self.eventLoop.preconditionInEventLoop()
+        var pools: [UpstreamKey: UpstreamPool] = [:]
+        for (key, settings) in gateway.upstreams {
+            if let pool = self.pools[key], pool.settings.isEquivalent(to: settings) {
+                pools[key] = pool
+            } else {
+                pools[key] = UpstreamPool(eventLoop: self.eventLoop, settings: settings)
+            }
+        }
+        for (key, pool) in self.pools where pools[key] !== pool {
+            pool.retire()
+        }
+        self.pools = pools
+        self.gateway = gateway
     }
 
     /// Starts the loop's timer.

@@ -14,28 +14,27 @@ import NIOSSL
 ///                                                              HTTP2FramePayloadToHTTP1ServerCodec,
 ///                                                              HTTPConnectionHandler
 /// ```
+///
+/// What a connection is served with (the TLS context, routes, limits) is read from its loop's
+/// installed ``GatewayRuntime`` when it is accepted, so a reload reaches new connections at once.
 struct ServerPipeline: Sendable {
-    let gateway: GatewayRuntime
     /// Each event loop's runtime, by `ObjectIdentifier` of the loop.
     let loops: [ObjectIdentifier: LoopRuntime]
-    /// The listener's TLS context (ALPN `h2`, `http/1.1`); `nil` for plain HTTP.
-    let tls: NIOSSLContext?
-    let readsClientCertificates: Bool
     let failures: TLSHandshakeFailure.Counters
 
     func configure(_ channel: any Channel) -> EventLoopFuture<Void> {
         guard let loop = self.loops[ObjectIdentifier(channel.eventLoop)] else {
             return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
         }
-        let connection = ConnectionFacts(scheme: self.tls == nil ? "http" : "https", clientAddress: channel.remoteAddress?.ipAddress)
-        let gateway = self.gateway
+        let gateway = loop.gateway
+        let connection = ConnectionFacts(scheme: gateway.tls == nil ? "http" : "https", clientAddress: channel.remoteAddress?.ipAddress)
         @Sendable func http1(_ channel: any Channel) throws {
             // Client-bound headers need no second validation: fixed answers are built from the
             // config at load, proxied ones were parsed (and so validated) from the upstream.
             // NIO's NIOHTTPResponseHeadersValidator was 12% of the answer-here path in perf.
-            try HTTPConnectionHandler.addHTTP1Handlers(to: channel.pipeline.syncOperations, gateway: gateway, loop: loop, connection: connection)
+            try HTTPConnectionHandler.addHTTP1Handlers(to: channel.pipeline.syncOperations, loop: loop, connection: connection)
         }
-        guard let tls = self.tls else {
+        guard let tls = gateway.tls else {
             return channel.eventLoop.makeCompletedFuture {
                 // A client that shuts its side after its last request still gets its answers.
                 try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
@@ -48,7 +47,7 @@ struct ServerPipeline: Sendable {
             try sync.addHandler(
                 TLSConnectionObserver(
                     connection: connection,
-                    readsClientCertificates: self.readsClientCertificates,
+                    readsClientCertificates: gateway.readsClientCertificates,
                     failures: self.failures,
                     logger: gateway.logger
                 )
@@ -77,7 +76,7 @@ struct ServerPipeline: Sendable {
                         stream.eventLoop.makeCompletedFuture {
                             try stream.pipeline.syncOperations.addHandlers(
                                 HTTP2FramePayloadToHTTP1ServerCodec(),
-                                HTTPConnectionHandler(gateway: gateway, loop: loop, connection: connection)
+                                HTTPConnectionHandler(loop: loop, connection: connection)
                             )
                         }
                     }

@@ -20,6 +20,8 @@ public struct GatewayTLS: Sendable {
     let serverContext: NIOSSLContext?
     /// Outbound configurations by the settings they were built from.
     let clients: [ClientSecureSocketConfig: TLSConfiguration]
+    /// The files each outbound configuration was read from, with their digests.
+    let clientFiles: [ClientSecureSocketConfig: [FileFingerprint]]
     /// Things to tell the operator at start (an expired CA, for example).
     public let warnings: [ConfigDiagnostic]
 
@@ -33,10 +35,13 @@ public struct GatewayTLS: Sendable {
             server = Self.serverConfiguration(secureSocket, material: &material)
         }
         var clients: [ClientSecureSocketConfig: TLSConfiguration] = [:]
+        var clientFiles: [ClientSecureSocketConfig: [FileFingerprint]] = [:]
         for service in config.services {
             guard let secureSocket = service.upstreamClient.secureSocket, clients[secureSocket] == nil else { continue }
+            let mark = material.filesRead.count
             if let client = ClientTLSConfiguration.make(secureSocket, material: &material) {
                 clients[secureSocket] = client
+                clientFiles[secureSocket] = material.filesRead(since: mark)
             }
         }
         guard material.diagnostics.isEmpty else {
@@ -56,6 +61,7 @@ public struct GatewayTLS: Sendable {
         self.server = server
         self.verifiesClients = config.listener.secureSocket?.mutualSsl != nil
         self.clients = clients
+        self.clientFiles = clientFiles
         self.warnings = material.warnings
     }
 

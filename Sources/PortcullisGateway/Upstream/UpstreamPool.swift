@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import PortcullisTLS
 
 /// The keep-alive connections of one event loop to one upstream.
 ///
@@ -30,11 +31,24 @@ final class UpstreamPool {
         /// Requests sent on one connection before it is closed (nginx's `keepalive_requests`).
         var requestsPerConnection: Int = 1000
         var connector: Connector = UpstreamPool.socketConnector
+        /// The files ``tls`` was built from, with their digests.
+        var tlsFiles: [FileFingerprint] = []
+
+        /// Whether connections made with `self` and with `other` are interchangeable (a reload
+        /// keeps the pool then): same origin, same TLS files, same limits.
+        func isEquivalent(to other: Settings) -> Bool {
+            self.host == other.host && self.port == other.port && (self.tls == nil) == (other.tls == nil)
+                && self.serverHostname == other.serverHostname && self.connectTimeout == other.connectTimeout
+                && self.maximumIdle == other.maximumIdle && self.idleTimeout == other.idleTimeout
+                && self.requestsPerConnection == other.requestsPerConnection && self.tlsFiles == other.tlsFiles
+        }
     }
 
     let eventLoop: any EventLoop
     let settings: Settings
     private var idle: [UpstreamConnection] = []
+    /// Set once a reload dropped this pool: connections coming back are closed, not parked.
+    private var retired = false
 
     init(eventLoop: any EventLoop, settings: Settings) {
         self.eventLoop = eventLoop
@@ -80,7 +94,7 @@ final class UpstreamPool {
     /// Takes a connection back after an exchange (every exchange ends here, cleanly or not);
     /// closes it unless it can serve another request.
     func release(_ connection: UpstreamConnection, now: NIODeadline) {
-        guard connection.finish(), self.idle.count < self.settings.maximumIdle else {
+        guard connection.finish(), !self.retired, self.idle.count < self.settings.maximumIdle else {
             connection.close()
             return
         }
@@ -103,5 +117,11 @@ final class UpstreamPool {
     func closeAll() {
         for connection in self.idle { connection.close() }
         self.idle.removeAll()
+    }
+
+    /// A reload dropped this pool: idle connections close now, busy ones when their exchange ends.
+    func retire() {
+        self.retired = true
+        self.closeAll()
     }
 }

@@ -36,13 +36,17 @@ enum UpstreamSettings {
                     contexts[key.secureSocket] = context
                 }
             }
-            settings[key] = UpstreamPool.Settings(
+            var pool = UpstreamPool.Settings(
                 host: url.host,
                 port: url.port,
                 tls: context,
                 serverHostname: context == nil || Self.isIPAddress(url.host) ? nil : url.host,
                 connectTimeout: connectTimeout
             )
+            if context != nil, let secureSocket = key.secureSocket {
+                pool.tlsFiles = tls.clientFiles[secureSocket] ?? []
+            }
+            settings[key] = pool
         }
         return settings
     }

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import NIOSSL
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import PortcullisConfig
@@ -37,6 +38,9 @@ enum GatewayHarness {
         let scheme: String
         /// Starts the gateway's graceful shutdown (as SIGTERM would).
         let shutdown: @Sendable () async -> Void
+        /// Reloads the gateway (as SIGHUP would) with `toml` (`UPSTREAM` and `DOWN` replaced as
+        /// for the first config), read as `test.toml`.
+        let reload: @Sendable (_ toml: String) async -> ReloadOutcome
 
         /// The gateway's origin; `localhost` for HTTPS so the test certificates' names match.
         var base: String {
@@ -98,16 +102,19 @@ enum GatewayHarness {
             tasks.addTask { try await upstreamGroup.run() }
             var portIterator = upstreamPorts.makeAsyncIterator()
             let upstreamPort = try #require(await portIterator.next())
-            let config = try ConfigLoader.parse(
+            let downPort = try Self.closedPort()
+            @Sendable func substituted(_ toml: String) -> String {
                 toml.replacingOccurrences(
                     of: "UPSTREAM",
                     with: upstreamTLS == nil ? "http://127.0.0.1:\(upstreamPort)" : "https://localhost:\(upstreamPort)"
                 )
-                    .replacingOccurrences(of: "DOWN", with: "http://127.0.0.1:\(try Self.closedPort())"),
-                file: "test.toml"
-            )
+                .replacingOccurrences(of: "DOWN", with: "http://127.0.0.1:\(downPort)")
+            }
+            let config = try ConfigLoader.parse(substituted(toml), file: "test.toml")
+            let nextSource = NIOLockedValueBox(substituted(toml))
+            let reloader = ConfigReloader { try ConfigLoader.parse(nextSource.withLockedValue { $0 }, file: "test.toml") }
             let (listening, listeningSink) = AsyncStream.makeStream(of: ListeningAddresses.self)
-            var gateway = Gateway(config: config, metrics: metrics, logger: logger) { listeningSink.yield($0) }
+            var gateway = Gateway(config: config, metrics: metrics, logger: logger, reloader: reloader) { listeningSink.yield($0) }
             if let tokenClock { gateway.tokenClock = tokenClock }
             let gatewayGroup = ServiceGroup(services: [gateway], logger: Self.quietLogger)
             tasks.addTask {
@@ -124,7 +131,11 @@ enum GatewayHarness {
                 upstreamPort: upstreamPort,
                 upstream: upstream,
                 scheme: config.listener.secureSocket == nil ? "http" : "https",
-                shutdown: { await gatewayGroup.triggerGracefulShutdown() }
+                shutdown: { await gatewayGroup.triggerGracefulShutdown() },
+                reload: { toml in
+                    nextSource.withLockedValue { $0 = substituted(toml) }
+                    return await reloader.reload()
+                }
             )
             do {
                 try await body(context)
