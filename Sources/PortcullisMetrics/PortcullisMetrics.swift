@@ -77,6 +77,15 @@ public final class PortcullisMetrics: Sendable {
         }
     }
 
+    /// Counts access-log lines dropped because the writer fell behind
+    /// (`portcullis_access_log_dropped_lines_total`).
+    public func recordAccessLogDropped(lines: Int) {
+        self.registry.makeCounter(
+            name: "portcullis_access_log_dropped_lines_total",
+            help: "Access log lines dropped because too much was waiting to be written."
+        ).increment(by: Int64(lines))
+    }
+
     // MARK: Auth
 
     /// `portcullis_auth_duration_seconds{auth}`.

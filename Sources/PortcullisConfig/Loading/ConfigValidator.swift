@@ -28,13 +28,16 @@ struct ConfigValidator {
     // MARK: The document
 
     mutating func validate(_ document: Fields) -> GatewayConfig {
-        self.checkKeys(document, at: .root, allowed: ["listener", "metrics", "ballerina", "service"])
+        self.checkKeys(document, at: .root, allowed: ["listener", "metrics", "accessLog", "ballerina", "service"])
         var config = GatewayConfig()
         if let listener = self.table(document, "listener", at: .root) {
             config.listener = self.listener(listener, at: ConfigPath.root.appending("listener"))
         }
         if let metrics = self.table(document, "metrics", at: .root) {
             config.metrics = self.metrics(metrics, at: ConfigPath.root.appending("metrics"))
+        }
+        if let accessLog = self.table(document, "accessLog", at: .root) {
+            config.accessLog = self.accessLog(accessLog, at: ConfigPath.root.appending("accessLog"))
         }
         if let ballerina = self.table(document, "ballerina", at: .root) {
             let ballerinaPath = ConfigPath.root.appending("ballerina")
@@ -94,6 +97,26 @@ struct ConfigValidator {
             }
         }
         return metrics
+    }
+
+    mutating func accessLog(_ fields: Fields, at path: ConfigPath) -> AccessLogConfig {
+        self.checkKeys(fields, at: path, allowed: ["format", "path"])
+        var accessLog = AccessLogConfig()
+        if let format = self.string(fields, "format", at: path) {
+            if let known = AccessLogConfig.Format(rawValue: format) {
+                accessLog.format = known
+            } else {
+                self.error(path.appending("format"), "must be \"json\" or \"text\"")
+            }
+        }
+        if let file = self.string(fields, "path", at: path) {
+            if file.isEmpty {
+                self.error(path.appending("path"), "must name a file (leave it out to write to standard error)")
+            } else {
+                accessLog.path = file
+            }
+        }
+        return accessLog
     }
 
     mutating func host(_ value: String, at path: ConfigPath) -> String {

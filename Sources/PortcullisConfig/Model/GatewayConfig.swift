@@ -8,6 +8,8 @@ public struct GatewayConfig: Sendable {
     public var listener: ListenerConfig
     /// The Prometheus endpoint; `nil` when the `[metrics]` table is absent.
     public var metrics: MetricsConfig?
+    /// The access log; `nil` (no log) when the `[accessLog]` table is absent.
+    public var accessLog: AccessLogConfig?
     /// The file user store (`[[ballerina.auth.users]]`).
     public var users: [FileUserConfig]
     public var services: [ServiceConfig]

@@ -83,10 +83,17 @@ public struct Gateway: Service {
         }
         self.logger.info("routes ready", metadata: ["services": "\(self.config.services.count)", "config.hash": "\(self.config.sourceHash)"])
 
+        let accessLog: AccessLogWriter?
+        do {
+            accessLog = try self.config.accessLog.map { try AccessLogWriter(config: $0, metrics: self.metrics, source: self.config) }
+        } catch {
+            await snapshot.shutdown()
+            throw error
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
         var loops: [LoopRuntime] = []
         for (index, eventLoop) in group.makeIterator().enumerated() {
-            let loop = LoopRuntime(eventLoop: eventLoop, index: index, gateway: snapshot.runtime)
+            let loop = LoopRuntime(eventLoop: eventLoop, index: index, gateway: snapshot.runtime, accessLog: accessLog)
             loop.start()
             loops.append(loop)
         }
@@ -101,6 +108,7 @@ public struct Gateway: Service {
             loops: loops,
             metrics: self.metrics,
             readiness: readiness,
+            accessLog: accessLog,
             logger: self.logger,
             tokenClock: self.tokenClock
         )
@@ -161,6 +169,7 @@ public struct Gateway: Service {
             try? await loop.stop().get()
         }
         try? await group.shutdownGracefully()
+        await accessLog?.shutdown()
         await installer.shutdown()
         if let failure { throw failure }
         logger.info("gateway stopped")

@@ -2,7 +2,8 @@ import PortcullisConfig
 
 /// The settings a running gateway cannot change in place: what is bound (addresses, ports,
 /// whether the listener speaks TLS), how many event loops serve it, and the drain timeout its
-/// signal handling was set up with. A reload that changes one is refused as a whole.
+/// signal handling was set up with, and where the access log goes. A reload that changes one is
+/// refused as a whole.
 enum RestartRequirement {
     /// One diagnostic per setting `loaded` changes from `serving`, at its line in `loaded`'s file.
     static func violations(serving: GatewayConfig, loaded: GatewayConfig) -> [ConfigDiagnostic] {
@@ -31,6 +32,10 @@ enum RestartRequirement {
             metrics.map { "\($0.host):\($0.port)\($0.path)" } ?? "no [metrics] listener"
         }
         require(["metrics"], describe(serving.metrics), describe(loaded.metrics))
+        func describe(_ accessLog: AccessLogConfig?) -> String {
+            accessLog.map { "\($0.format.rawValue) to \($0.path ?? "standard error")" } ?? "no access log"
+        }
+        require(["accessLog"], describe(serving.accessLog), describe(loaded.accessLog))
         return found
     }
 }

@@ -18,6 +18,7 @@ actor SnapshotInstaller {
     private let loops: [LoopRuntime]
     private let metrics: PortcullisMetrics
     private let readiness: Readiness
+    private let accessLog: AccessLogWriter?
     private let logger: Logger
     private let tokenClock: @Sendable () -> Double
     /// How long a replaced snapshot's dropped parts stay open for requests that started on it.
@@ -32,6 +33,7 @@ actor SnapshotInstaller {
         loops: [LoopRuntime],
         metrics: PortcullisMetrics,
         readiness: Readiness,
+        accessLog: AccessLogWriter?,
         logger: Logger,
         tokenClock: @escaping @Sendable () -> Double
     ) {
@@ -39,6 +41,7 @@ actor SnapshotInstaller {
         self.loops = loops
         self.metrics = metrics
         self.readiness = readiness
+        self.accessLog = accessLog
         self.logger = logger
         self.tokenClock = tokenClock
         self.drainTime = .milliseconds(Int64(current.config.listener.shutdownTimeoutSeconds * 1000))
@@ -54,6 +57,8 @@ actor SnapshotInstaller {
 
     /// Loads, compiles and installs the configuration `load` reads; on any problem nothing changes.
     func reload(_ load: ConfigReloader.Load) async -> ReloadOutcome {
+        // SIGHUP is also how logrotate says it moved the log away, whatever the config.
+        self.accessLog?.reopen()
         let outcome = await self.attempt(load)
         switch outcome {
         case .reloaded(let hash):

@@ -479,7 +479,9 @@ final class ProxyExchange: UpstreamConnectionDelegate {
 
     /// Records how long the upstream took to its response head.
     private func recordUpstreamTime() {
-        self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds((NIODeadline.now() - self.upstreamStarted).nanoseconds))
+        let elapsed = NIODeadline.now() - self.upstreamStarted
+        self.service.metrics.recordUpstream(shard: self.client.loop.index, duration: .nanoseconds(elapsed.nanoseconds))
+        self.client.upstreamAnswered(after: elapsed)
     }
 
     private static func isIdempotent(_ method: HTTPMethod) -> Bool {

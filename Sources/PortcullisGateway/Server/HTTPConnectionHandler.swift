@@ -82,6 +82,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var service: ServiceMetrics?
     /// Set once the connection must close after the current response.
     private var closeAfterResponse = false
+    /// The current request's access-log line, while the loop keeps an access log.
+    private var log: AccessLogLine?
     var tickIndex = -1
 
     init(loop: LoopRuntime, connection: ConnectionFacts) {
@@ -183,6 +185,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         if case .proxying(let exchange) = self.state {
             exchange.clientClosed()
         }
+        // A request the client gave up on before its response ended: 499, as nginx logs it.
+        if self.log != nil {
+            if !self.responseStarted { self.log?.status = 499 }
+            self.writeLog()
+        }
         self.state = .closed
         self.loop.deregister(self)
         context.fireChannelInactive()
@@ -204,6 +211,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
         self.queued.removeAll()
         if let error = error as? HTTPParserError, answers, !self.connection.isHTTP2 {
+            self.startLogWithoutHead()
             self.closeAfterResponse = true
             self.keepAlive = false
             self.isHEAD = false
@@ -254,6 +262,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
                 self.isHEAD = false
                 self.version = .http1_1
                 self.started = .now()
+                self.startLogWithoutHead()
                 self.closeAfterResponse = true
                 self.answer(.requestTimeout, requestEnded: true)
                 return
@@ -300,6 +309,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         self.started = .now()
         self.headSince = nil
         self.method = head.method.rawValue
+        if self.loop.accessLog != nil {
+            self.log = AccessLogLine(client: self.connection.clientAddress, method: self.method, target: head.uri)
+        }
         self.isHEAD = head.method == .HEAD
         self.keepAlive = head.isKeepAlive
         self.version = head.version
@@ -330,16 +342,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             return self.answer(.notFound, requestEnded: false)
         case .methodNotAllowed(let service, let allow):
             self.service = service.metrics
+            self.log?.service = service.name
             return self.answer(FixedAnswer(status: .methodNotAllowed, headers: [("allow", allow.joined(separator: ", "))]), requestEnded: false)
         case .route(let matched):
             route = matched
         }
         self.service = route.service.metrics
+        self.log?.service = route.service.name
         guard !route.policy.isPublic else {
             return self.authorized(head, route: route, principal: nil, upgrade: upgrade)
         }
         let certificate = route.policy.usesClientCertificate || route.forwardsIdentity ? self.connection.clientCertificate : nil
         let request = AuthRequest(authorization: head.headers.first(name: "authorization"), clientCertificate: certificate)
+        if self.log != nil, case .basic(let credentials) = request.credential {
+            self.log?.basicUser = credentials.username
+        }
         switch route.policy.decide(request) {
         case .decided(let decision):
             self.decided(decision, head: head, route: route, presentedToken: request.credential.presentedBearerToken, upgrade: upgrade)
@@ -366,6 +383,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     private func decided(_ decision: PolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool, upgrade: String?) {
         route.service.metrics.recordDecision(shard: self.loop.index, auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
+        self.log?.record(decision)
         if let refusal = route.refusals.answer(for: decision, presentedToken: presentedToken) {
             decision.logRejection(to: self.requestLogger, service: route.service.name)
             return self.answer(refusal, requestEnded: false, expectsBody: Self.declaresBody(head))
@@ -415,6 +433,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
         self.recordResponse(code: answer.head.status.code)
         self.responseStarted = true
+        if !self.isHEAD { self.log?.bytes += answer.body.readableBytes }
         if self.connection.isHTTP2 {
             var head = answer.head
             head.headers.add(name: "date", value: self.loop.date)
@@ -474,6 +493,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// Writes a part of the response body.
     func writeBody(_ body: ByteBuffer) {
         guard let context else { return }
+        self.log?.bytes += body.readableBytes
         if self.connection.isHTTP2 {
             return self.write(.body(.byteBuffer(body)))
         }
@@ -506,7 +526,28 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         return self.version == .http1_0 ? "keep-alive" : nil
     }
 
+    /// The exchange's upstream answered (its head) this long after the request went out.
+    func upstreamAnswered(after duration: TimeAmount) {
+        self.log?.upstream = duration
+    }
+
+    /// An access-log line for an answer to a request whose head was never read whole (`400`,
+    /// `408`, `431`): method `-`, no path.
+    private func startLogWithoutHead() {
+        guard self.log == nil, self.loop.accessLog != nil else { return }
+        self.log = AccessLogLine(client: self.connection.clientAddress, method: "-", target: "")
+    }
+
+    /// Hands the current request's access-log line to the loop's log.
+    private func writeLog() {
+        guard var line = self.log else { return }
+        self.log = nil
+        line.duration = .now() - self.started
+        self.loop.accessLog?.append(line)
+    }
+
     private func recordResponse(code: UInt) {
+        self.log?.status = code
         (self.service ?? self.gateway.unmatched).recordRequest(
             shard: self.loop.index,
             method: self.method,
@@ -519,6 +560,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// after it when it must, or handles a queued request once this one has been read.
     private func endResponse(requestEnded: Bool, last: ByteBuffer? = nil) {
         guard let context else { return }
+        self.writeLog()
         self.state = requestEnded ? .idle(since: .now()) : .answered
         self.needsFlush = false
         // What is left to write: HTTP/2's end of stream, or on HTTP/1 the last chunk (or the
@@ -595,6 +637,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     /// The response cannot be completed: the client must not take a cut body for a whole one.
     func abort() {
+        self.writeLog()
         self.state = .closed
         self.context?.close(promise: nil)
     }

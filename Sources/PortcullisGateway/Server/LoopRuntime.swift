@@ -26,6 +26,8 @@ final class LoopRuntime: @unchecked Sendable {
     private(set) var gateway: GatewayRuntime
     /// The upstream pools of this loop, by upstream.
     private(set) var pools: [UpstreamKey: UpstreamPool]
+    /// This loop's access-log lines, when the gateway keeps an access log.
+    let accessLog: AccessLogBuffer?
     /// `now` as of the last tick: what deadlines are compared against. Deadlines themselves are
     /// set from the precise clock, so a timeout fires between its deadline and one tick later,
     /// never early.
@@ -38,8 +40,9 @@ final class LoopRuntime: @unchecked Sendable {
     private let loopID = UInt64.random(in: 0...0xFFFF)
     private var ticker: RepeatedTask?
 
-    init(eventLoop: any EventLoop, index: Int, gateway: GatewayRuntime) {
+    init(eventLoop: any EventLoop, index: Int, gateway: GatewayRuntime, accessLog: AccessLogWriter? = nil) {
         self.eventLoop = eventLoop
+        self.accessLog = accessLog.map(AccessLogBuffer.init(writer:))
         self.index = index
         self.now = .now()
         self.date = ""
@@ -88,6 +91,7 @@ final class LoopRuntime: @unchecked Sendable {
             self.ticker = nil
             for pool in self.pools.values { pool.closeAll() }
             self.tickers.removeAll()
+            self.accessLog?.handOver()
         }
     }
 
@@ -129,6 +133,7 @@ final class LoopRuntime: @unchecked Sendable {
         for pool in self.pools.values {
             pool.sweep(now: self.now)
         }
+        self.accessLog?.handOver()
     }
 
     private func refreshDate() {

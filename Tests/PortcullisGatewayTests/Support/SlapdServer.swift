@@ -64,7 +64,15 @@ final class SlapdServer: TestServer, @unchecked Sendable {
         try Self.seed.write(toFile: folder + "/seed.ldif", atomically: true, encoding: .utf8)
         let added = try await ExternalTool.runAsync("/usr/sbin/slapadd", ["-f", folder + "/slapd.conf", "-l", folder + "/seed.ldif"])
         guard added.status == 0 else { throw ExternalTool.Failure(command: "slapadd", output: added.stderr) }
-        return try await Self.launch(folder: folder, port: try Self.freePort(), tlsPort: tls == nil ? nil : try Self.freePort())
+        // A port found free can be taken by another test before slapd binds it: try fresh ports.
+        var attempt = 1
+        while true {
+            do {
+                return try await Self.launch(folder: folder, port: try Self.freePort(), tlsPort: tls == nil ? nil : try Self.freePort())
+            } catch let failure as ExternalTool.Failure where failure.output.contains("Address already in use") && attempt < 5 {
+                attempt += 1
+            }
+        }
     }
 
     /// Starts slapd again on the same directory and ports (after ``stop()``).
