@@ -6,7 +6,7 @@ struct Portcullis: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portcullis",
         abstract: "An authentication and authorization gateway for HTTP APIs.",
-        subcommands: [ServeCommand.self, CheckCommand.self, HashPasswordCommand.self, TokenCommand.self, LoadTestCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, HashPasswordCommand.self, TokenCommand.self, LoadTestCommand.self, ProbeCommand.self],
         defaultSubcommand: nil
     )
 

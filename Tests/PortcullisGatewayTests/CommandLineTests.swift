@@ -264,13 +264,3 @@ struct CommandLineTests {
         #expect(await serve.waitForExit() == 0)
     }
 }
-
-@Suite("Shipped configurations")
-struct ShippedConfigurationTests {
-    @Test("deploy/portcullis.toml passes check")
-    func deployExample() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let result = try CommandRunner.run(["check", "--config", root.appendingPathComponent("deploy/portcullis.toml").path])
-        #expect(result.status == 0, "\(result.stderr)")
-    }
-}
