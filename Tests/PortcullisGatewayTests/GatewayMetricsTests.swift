@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPTypes
 import NIOHTTP1
 import Foundation
 import NIOCore
@@ -94,5 +95,62 @@ struct GatewayMetricsTests {
     static func promtool(_ text: String) throws -> (Int32, String) {
         let result = try ExternalTool.run("promtool", ["check", "metrics"], input: text)
         return (result.status, result.stdout + result.stderr)
+    }
+}
+
+extension GatewayMetricsTests {
+    @Test("/readyz: 503 while a JWKS source has never fetched, 200 once a fetch succeeded, 503 again while draining")
+    func readinessFollowsKeysAndDrain() async throws {
+        let fixture = try await JWTFixture.make()
+        let state = JWKSState(body: Array(try Data(contentsOf: URL(fileURLWithPath: fixture.path("jwks.json")))))
+        await state.set(status: .serviceUnavailable)
+        let token = try await fixture.token(["key": "rsa", "alg": "RS256", "kid": "rsa-1", "claims": JWTFixture.claims()])
+        try await TestJWKSServer.run(state) { port in
+            let toml = """
+                [listener]
+                port = 0
+                shutdownTimeoutSeconds = 20
+                [metrics]
+                port = 0
+
+                [[service]]
+                name = "api"
+                basePath = "/api"
+                upstream = "UPSTREAM"
+                  [[service.auth]]
+                  scopes = ["read"]
+                  [service.auth.jwtValidatorConfig]
+                  issuer = "test-issuer"
+                  audience = "portcullis"
+                  signatureConfig = { jwksConfig = { url = "http://localhost:\(port)/jwks.json" } }
+
+                [[service]]
+                name = "held"
+                basePath = "/hold"
+                upstream = "UPSTREAM"
+                auth = []
+                """
+            try await GatewayHarness.run(toml) { gateway in
+                let cold = try await Self.probe(gateway, "/readyz")
+                #expect(cold.0 == 503)
+                #expect(cold.1.contains("jwks http://localhost:\(port)/jwks.json: no keys"), "\(cold.1)")
+                // The provider recovers; a token with an unknown kid makes the source fetch.
+                await state.set(status: .ok)
+                try await gateway.expect(200, "/api/x", headers: [("authorization", "Bearer \(token)")])
+                let warm = try await Self.probe(gateway, "/readyz")
+                #expect(warm.0 == 200, "\(warm.1)")
+
+                // Draining: a request held at the upstream keeps the listener draining.
+                async let held = gateway.get("/hold/x")
+                await gateway.upstream.gate.waitForArrivals(1)
+                await gateway.shutdown()
+                let draining = try await Self.probe(gateway, "/readyz")
+                #expect(draining.0 == 503)
+                #expect(draining.1.contains("listener: draining"), "\(draining.1)")
+                #expect(try await Self.probe(gateway, "/livez").0 == 200)
+                await gateway.upstream.gate.open()
+                #expect(try await held.status == 200)
+            }
+        }
     }
 }

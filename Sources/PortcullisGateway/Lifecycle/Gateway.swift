@@ -135,7 +135,10 @@ public struct Gateway: Service {
                 eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
                 logger: logger
             )
-            services.append(.init(service: metricsApp))
+            // First in the group, so the last to stop: a graceful shutdown stops services in
+            // reverse order, and the probes must keep answering (`/readyz` 503) while the
+            // listener drains.
+            services.insert(.init(service: metricsApp), at: 0)
         }
         let serviceGroup = ServiceGroup(
             configuration: .init(
