@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOCore
 import PortcullisGateway
 import PortcullisMetrics
@@ -220,6 +221,46 @@ struct GatewayReloadTests {
             #expect(Self.configHash(in: reloaded) != hash)
             #expect(reloaded.contains("portcullis_config_last_reload_success_timestamp_seconds"))
             try await gateway.expect(200, "/hello/new")
+        }
+    }
+
+    @Test("a reload that leaves a JWKS validator unchanged keeps its key set and cache: no new fetch, its tokens accepted at once")
+    func jwksKeptAcrossReload() async throws {
+        let fixture = try await JWTFixture.make()
+        let state = JWKSState(body: Array(try Data(contentsOf: URL(fileURLWithPath: fixture.path("jwks.json")))))
+        let token = try await fixture.token(["key": "rsa", "alg": "RS256", "kid": "rsa-1", "claims": JWTFixture.claims()])
+        try await TestJWKSServer.run(state) { port in
+            @Sendable func config(resource: String) -> String {
+                GatewayJWTTests.jwksConfig(port: port) + """
+
+                    [[service]]
+                    name = "hello"
+                    basePath = "/hello"
+                    auth = []
+                      [[service.resource]]
+                      path = "/\(resource)"
+                      respond = { status = 200, body = "\(resource)" }
+                    """
+            }
+            try await GatewayHarness.run(config(resource: "old")) { gateway in
+                try await gateway.expect(200, "/api/x", headers: Self.bearer(token))
+                #expect(await state.fetches == 1)
+                let hitsBefore = Self.value(of: #"portcullis_cache_lookups_total{cache="jwt",result="hit"}"#, in: try await gateway.metrics())
+                // Even with the identity provider down, the kept key set answers.
+                await state.set(status: .serviceUnavailable)
+                let outcome = await gateway.reload(config(resource: "new"))
+                guard case .reloaded = outcome else {
+                    Issue.record("reload rejected: \(outcome)")
+                    return
+                }
+                try await gateway.expect(200, "/hello/new")
+                try await gateway.expect(200, "/api/x", headers: Self.bearer(token))
+                #expect(await state.fetches == 1)
+                let hitsAfter = Self.value(of: #"portcullis_cache_lookups_total{cache="jwt",result="hit"}"#, in: try await gateway.metrics())
+                #expect(hitsAfter == hitsBefore + 1, "jwt cache hits \(hitsBefore) → \(hitsAfter)")
+                let ready = try await GatewayMetricsTests.probe(gateway, "/readyz")
+                #expect(ready.0 == 200, "\(ready.1)")
+            }
         }
     }
 
