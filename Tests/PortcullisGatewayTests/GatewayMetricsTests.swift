@@ -144,7 +144,12 @@ extension GatewayMetricsTests {
                 async let held = gateway.get("/hold/x")
                 await gateway.upstream.gate.waitForArrivals(1)
                 await gateway.shutdown()
-                let draining = try await Self.probe(gateway, "/readyz")
+                // The shutdown reaches the gateway asynchronously: wait (bounded) until it drains.
+                var draining = try await Self.probe(gateway, "/readyz")
+                for _ in 0..<200 where draining.0 != 503 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    draining = try await Self.probe(gateway, "/readyz")
+                }
                 #expect(draining.0 == 503)
                 #expect(draining.1.contains("listener: draining"), "\(draining.1)")
                 #expect(try await Self.probe(gateway, "/livez").0 == 200)

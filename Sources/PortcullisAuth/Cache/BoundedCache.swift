@@ -57,7 +57,19 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
 
     /// The live value for `key`, counting a hit or a miss.
     public func value(for key: Key, now: NIODeadline = .now()) -> Value? {
-        let value: Value? = self.shard(for: key).withLockedValue { shard in
+        let value = self.peek(key, now: now)
+        if value == nil {
+            self.metrics.recordMiss()
+        } else {
+            self.metrics.recordHit()
+        }
+        return value
+    }
+
+    /// The live value for `key`, counting nothing: for a second look by a caller whose lookup
+    /// was already counted (a miss that waited its turn for the work that fills the entry).
+    public func peek(_ key: Key, now: NIODeadline = .now()) -> Value? {
+        self.shard(for: key).withLockedValue { shard in
             guard let entry = shard.entries[key] else { return nil }
             if entry.expiresAt <= now {
                 shard.entries[key] = nil
@@ -66,12 +78,6 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
             }
             return entry.value
         }
-        if value == nil {
-            self.metrics.recordMiss()
-        } else {
-            self.metrics.recordHit()
-        }
-        return value
     }
 
     /// Stores `value` until `expiresAt`, evicting the oldest entries of a full shard.

@@ -102,6 +102,11 @@ public final class FileUserStore: Authenticator {
 
     private func verifyExpensive(_ credentials: BasicCredentials, user: User, key: CacheKey) async -> AuthenticationResult {
         await self.inFlight.run(key) { [pool] in
+            // A miss that reached here after another flight for the same credential ended finds
+            // its result cached: no second bcrypt run.
+            if let principal = self.cache.peek(key) {
+                return .authenticated(principal)
+            }
             let matched = await pool.run { PasswordVerifier.verify(credentials.passwordBytes, against: user.password) }
             guard let matched else {
                 return .unavailable(AuthFailure(.overloaded, "password verification queue is full"))

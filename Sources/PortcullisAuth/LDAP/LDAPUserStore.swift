@@ -94,8 +94,13 @@ public final class LDAPUserStore: Authenticator {
             return result
         case .directory(let username, let password, let key):
             return await self.inFlight.run(key) {
+                // A miss that arrives after another round for the same credential ended finds its
+                // result cached: no second directory round.
+                if let principal = self.credentials?.peek(key) {
+                    return .authenticated(principal)
+                }
                 // Its own task: a client going away must not fail the callers sharing this round.
-                await Task { await self.verify(username: username, password: password, key: key) }.value
+                return await Task { await self.verify(username: username, password: password, key: key) }.value
             }
         }
     }
