@@ -86,6 +86,16 @@ public final class PortcullisMetrics: Sendable {
         ).increment(by: Int64(lines))
     }
 
+    /// Counts an attempt a throttling limit refused (or, in shadow mode, would have):
+    /// `portcullis_throttled_total{service,limiter}`.
+    public func recordThrottled(service: String, limiter: String) {
+        self.registry.makeCounter(
+            name: "portcullis_throttled_total",
+            labels: [("service", service), ("limiter", limiter)],
+            help: "Auth attempts refused by throttling (or counted in shadow mode), by service and limiter."
+        ).increment()
+    }
+
     // MARK: Auth
 
     /// `portcullis_auth_duration_seconds{auth}`.

@@ -79,6 +79,28 @@ struct FileUserStoreTests {
         #expect(store.cachedCredentialCount == 0)
     }
 
+    @Test("an unknown name costs a bcrypt run at the store's cost, as a wrong password does; a store without bcrypt users answers at once")
+    func unknownUserCostsAVerification() async throws {
+        let pool = BlockingWorkPool(threads: 1, maximumQueued: 8)
+        let store = FileUserStore(users: try Self.users(), pool: pool)
+        #expect(store.authenticateImmediately(Self.request("nobody", "x")) == nil, "decided at once: faster than a wrong password")
+        guard case .unauthenticated(let failure) = await store.authenticate(Self.request("nobody", "x")) else {
+            Issue.record("an unknown user authenticated")
+            return
+        }
+        #expect(failure.code == .unknownUser)
+        #expect(pool.completedJobs == 1)
+        _ = await store.authenticate(Self.request("alice", "wrong"))
+        #expect(pool.completedJobs == 2)
+        #expect(store.cachedCredentialCount == 0)
+
+        let cheap = FileUserStore(
+            users: [FileUserConfig(username: "bob", password: try StoredPassword.parse(PasswordHasher.hash("bob123", algorithm: .sha256)).get())],
+            pool: pool
+        )
+        #expect(cheap.authenticateImmediately(Self.request("nobody", "x")) != nil)
+    }
+
     @Test("concurrent misses for one credential share a single bcrypt run")
     func singleFlight() async throws {
         let pool = BlockingWorkPool(threads: 2, maximumQueued: 256)

@@ -13,10 +13,10 @@ struct CertificateLoadingTests {
         """
 
     /// Writes `listener` (the secureSocket table body) into a config beside the PKI and runs `check`.
-    static func check(_ pki: TestPKI, _ secureSocket: String, extra: String = "") throws -> CommandRunner.Result {
+    static func check(_ pki: TestPKI, _ secureSocket: String, extra: String = "") async throws -> CommandRunner.Result {
         let file = pki.path("gateway.toml")
         try "[listener.secureSocket]\n\(secureSocket)\n\(Self.service)\n\(extra)".write(toFile: file, atomically: true, encoding: .utf8)
-        return try CommandRunner.run(["check", "--config", file])
+        return try await CommandRunner.runAsync(["check", "--config", file])
     }
 
     static func makePKI() throws -> TestPKI {
@@ -32,7 +32,7 @@ struct CertificateLoadingTests {
     }
 
     @Test("each bad file is refused with exit 1, FILE:LINE: key.path and what is wrong; no password is printed")
-    func refused() throws {
+    func refused() async throws {
         let pki = try Self.makePKI()
         let file = pki.path("gateway.toml")
         let cases: [(String, String)] = [
@@ -70,7 +70,7 @@ struct CertificateLoadingTests {
             ),
         ]
         for (secureSocket, expected) in cases {
-            let result = try Self.check(pki, secureSocket)
+            let result = try await Self.check(pki, secureSocket)
             #expect(result.status == 1, "\(secureSocket)")
             #expect(result.stderr.split(separator: "\n").map(String.init) == [expected], "\(secureSocket)")
             #expect(!result.stderr.contains("password\"") && !result.stderr.contains("wrong-password") && !result.stderr.contains("store-password"))
@@ -78,20 +78,20 @@ struct CertificateLoadingTests {
     }
 
     @Test("an expired certificate stops check and serve alike")
-    func expired() throws {
+    func expired() async throws {
         let pki = try Self.makePKI()
         let file = pki.path("gateway.toml")
-        let checked = try Self.check(pki, #"key = { certFile = "expired.crt", keyFile = "expired.key" }"#)
+        let checked = try await Self.check(pki, #"key = { certFile = "expired.crt", keyFile = "expired.key" }"#)
         #expect(checked.status == 1)
         let line = try #require(checked.stderr.split(separator: "\n").first.map(String.init))
         #expect(line.hasPrefix("\(file):2: listener.secureSocket.key.certFile: \(pki.path("expired.crt")): the certificate expired on "))
-        let served = try CommandRunner.run(["serve", "--config", file])
+        let served = try await CommandRunner.runAsync(["serve", "--config", file])
         #expect(served.status == 1)
         #expect(served.stderr.contains(line))
     }
 
     @Test("good PEM, encrypted, PKCS#12 and truststore settings pass check, with an upstream secureSocket")
-    func accepted() throws {
+    func accepted() async throws {
         let pki = try Self.makePKI()
         let upstream = """
               [service.upstreamClient]
@@ -102,11 +102,11 @@ struct CertificateLoadingTests {
             #"key = { certFile = "server.crt", keyFile = "server.enc.key", keyPassword = "right-password" }"#,
             "key = { path = \"server.p12\", password = \"store-password\" }\nmutualSsl = { verifyClient = \"OPTIONAL\", cert = { path = \"ca-trust.p12\", password = \"trust-password\" } }",
         ] {
-            let result = try Self.check(pki, secureSocket, extra: upstream)
+            let result = try await Self.check(pki, secureSocket, extra: upstream)
             #expect(result.status == 0, "\(secureSocket): \(result.stderr)")
         }
         // A bad upstream CA file is named by its own key path.
-        let bad = try Self.check(
+        let bad = try await Self.check(
             pki,
             #"key = { certFile = "server.crt", keyFile = "server.key" }"#,
             extra: "  [service.upstreamClient]\n  secureSocket = { cert = \"server.key\" }"

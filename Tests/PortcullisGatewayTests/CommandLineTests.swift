@@ -13,15 +13,15 @@ import Testing
 @Suite("Command line")
 struct CommandLineTests {
     @Test("check accepts a valid config with exit 0")
-    func checkValid() throws {
+    func checkValid() async throws {
         let file = try CommandRunner.temporaryFile(GatewayConfigs.gateway.replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:1").replacingOccurrences(of: "DOWN", with: "http://127.0.0.1:2"))
-        let result = try CommandRunner.run(["check", "--config", file])
+        let result = try await CommandRunner.runAsync(["check", "--config", file])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("\(file): OK"))
     }
 
     @Test("check prints every error as FILE:LINE: key.path: message and exits 1")
-    func checkInvalid() throws {
+    func checkInvalid() async throws {
         let file = try CommandRunner.temporaryFile(
             """
             [listener]
@@ -33,7 +33,7 @@ struct CommandLineTests {
             colour = 1
             """
         )
-        let result = try CommandRunner.run(["check", "--config", file])
+        let result = try await CommandRunner.runAsync(["check", "--config", file])
         #expect(result.status == 1)
         #expect(result.stderr == """
             \(file):2: listener.port: must be an integer, not a string
@@ -44,16 +44,16 @@ struct CommandLineTests {
     }
 
     @Test("check exits 2 for an unreadable file and 1 without --config")
-    func checkFailures() throws {
-        let missing = try CommandRunner.run(["check", "--config", "/nonexistent/p.toml"])
+    func checkFailures() async throws {
+        let missing = try await CommandRunner.runAsync(["check", "--config", "/nonexistent/p.toml"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/p.toml: cannot be read"))
-        #expect(try CommandRunner.run(["check"]).status == 1)
+        #expect(try await CommandRunner.runAsync(["check"]).status == 1)
     }
 
     @Test("hash-password prints stored forms that verify", arguments: PasswordHasher.Algorithm.allCases)
-    func hashPassword(algorithm: PasswordHasher.Algorithm) throws {
-        let result = try CommandRunner.run(["hash-password", "--algorithm", algorithm.rawValue, "--cost", "4"], input: "s3cret\n")
+    func hashPassword(algorithm: PasswordHasher.Algorithm) async throws {
+        let result = try await CommandRunner.runAsync(["hash-password", "--algorithm", algorithm.rawValue, "--cost", "4"], input: "s3cret\n")
         #expect(result.status == 0, "\(result.stderr)")
         let stored = try StoredPassword.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).get()
         #expect(PasswordVerifier.verify(Array("s3cret".utf8), against: stored))
@@ -62,16 +62,16 @@ struct CommandLineTests {
     }
 
     @Test("hash-password refuses an empty password and a bad cost with exit 1")
-    func hashPasswordInvalid() throws {
-        #expect(try CommandRunner.run(["hash-password"], input: "\n").status == 1)
-        #expect(try CommandRunner.run(["hash-password", "--cost", "3"], input: "x\n").status == 1)
-        #expect(try CommandRunner.run(["hash-password", "--algorithm", "md5"], input: "x\n").status == 1)
+    func hashPasswordInvalid() async throws {
+        #expect(try await CommandRunner.runAsync(["hash-password"], input: "\n").status == 1)
+        #expect(try await CommandRunner.runAsync(["hash-password", "--cost", "3"], input: "x\n").status == 1)
+        #expect(try await CommandRunner.runAsync(["hash-password", "--algorithm", "md5"], input: "x\n").status == 1)
     }
 
     @Test("serve refuses an invalid config with exit 1 and the diagnostics")
-    func serveInvalid() throws {
+    func serveInvalid() async throws {
         let file = try CommandRunner.temporaryFile("[listener]\nport = -1\n")
-        let result = try CommandRunner.run(["serve", "--config", file])
+        let result = try await CommandRunner.runAsync(["serve", "--config", file])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(file):2: listener.port: must be a port in 0...65535"))
     }
@@ -88,7 +88,7 @@ struct CommandLineTests {
             """
         let first = try ServeProcess(arguments: ["serve", "--config", try CommandRunner.temporaryFile(config)])
         let port = try #require(await first.waitForGatewayPort())
-        let second = try CommandRunner.run([
+        let second = try await CommandRunner.runAsync([
             "serve", "--config", try CommandRunner.temporaryFile(config.replacingOccurrences(of: "port = 0", with: "port = \(port)")),
         ])
         #expect(second.status == 2)

@@ -25,8 +25,8 @@ struct DeployTests {
     }
 
     @Test("the example configs pass portcullis check", arguments: ["deploy/portcullis.toml", "deploy/kubernetes/portcullis.toml"])
-    func configs(file: String) throws {
-        Self.expectSuccess(try CommandRunner.run(["check", "--config", Self.path(file)]), file)
+    func configs(file: String) async throws {
+        Self.expectSuccess(try await CommandRunner.runAsync(["check", "--config", Self.path(file)]), file)
     }
 
     @Test("the Dockerfile passes hadolint, and the runtime image installs every library the binary links")

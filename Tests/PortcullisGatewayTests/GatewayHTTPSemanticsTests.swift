@@ -214,7 +214,7 @@ struct GatewayHTTPSemanticsTests {
     func timeouts() async throws {
         try await Self.run(listener: "requestHeaderTimeoutSeconds = 1\nidleTimeoutSeconds = 3") { gateway, _ in
             let port = gateway.gatewayPort
-            try await NIOThreadPool.singleton.runIfActive {
+            try await BlockingThread.run {
                 // A partial first head: 408, then the close (recv sees EOF long before the
                 // socket's own 10 s timeout).
                 let started = ContinuousClock.now
@@ -251,7 +251,7 @@ struct GatewayHTTPSemanticsTests {
     func halfClose() async throws {
         try await Self.run { gateway, upstream in
             let port = gateway.gatewayPort
-            try await NIOThreadPool.singleton.runIfActive {
+            try await BlockingThread.run {
                 let connection = try #require(RawHTTP.Connection(port: port))
                 connection.send("GET /open/one HTTP/1.1\r\nHost: a\r\n\r\nGET /hello/ HTTP/1.1\r\nHost: a\r\n\r\nGET /open/two HTTP/1.1\r\nHost: a\r\n\r\n")
                 connection.shutdownWrite()

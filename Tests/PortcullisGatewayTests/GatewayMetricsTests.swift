@@ -45,7 +45,7 @@ struct GatewayMetricsTests {
             #expect(!text.contains("alice") && !text.contains("bob"))
             #expect(!text.contains("/api/x") && !text.contains("nowhere"))
 
-            let (status, output) = try Self.promtool(text)
+            let (status, output) = try await Self.promtool(text)
             #expect(status == 0, "promtool: \(output)")
         }
     }
@@ -92,8 +92,8 @@ struct GatewayMetricsTests {
     }
 
     /// Runs `promtool check metrics` (Debian package `prometheus`) on `text`: its status and output.
-    static func promtool(_ text: String) throws -> (Int32, String) {
-        let result = try ExternalTool.run("promtool", ["check", "metrics"], input: text)
+    static func promtool(_ text: String) async throws -> (Int32, String) {
+        let result = try await ExternalTool.runAsync("promtool", ["check", "metrics"], input: text)
         return (result.status, result.stdout + result.stderr)
     }
 }

@@ -101,6 +101,19 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(await uncachedPolicy.evaluate(AuthRequest(authorization: Fixtures.alice)))
         }
     }
+
+    // Equal-time failures: a wrong password and an unknown name each cost one bcrypt run at the
+    // store's cost (10), so the time of a 401 does not tell which names exist.
+    for (name, authorization) in [("wrongPassword", Fixtures.aliceWrong), ("unknownUser", Fixtures.nobody)] {
+        Benchmark(
+            "Auth.basic.failure.\(name).cost10",
+            configuration: .init(scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 50)
+        ) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(await uncachedPolicy.evaluate(AuthRequest(authorization: authorization)))
+            }
+        }
+    }
 }
 
 enum Fixtures {
@@ -144,4 +157,7 @@ enum Fixtures {
 
     static let alice = "Basic YWxpY2U6YWxpY2UxMjM="
     static let bob = "Basic Ym9iOmJvYjEyMw=="
+    /// alice with a wrong password, and a name the store does not have.
+    static let aliceWrong = "Basic YWxpY2U6d3JvbmctcGFzc3dvcmQ="
+    static let nobody = "Basic bm9ib2R5Ondyb25nLXBhc3N3b3Jk"
 }

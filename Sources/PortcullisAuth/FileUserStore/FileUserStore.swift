@@ -28,9 +28,15 @@ public final class FileUserStore: Authenticator {
         var name: String
         var password: StoredPassword
         var principal: Principal
+        /// Stands in for a name the store does not have (see ``placeholder``).
+        var isPlaceholder = false
     }
 
     private let users: [String: User]
+    /// What an unknown name is checked against when the store holds bcrypt users: a hash of no
+    /// password at the store's typical cost, so an unknown name costs what a wrong password costs
+    /// and the time of a refusal does not tell which names exist.
+    private let placeholder: User?
     private let cache: BoundedCache<CacheKey, Principal>
     private let keys = CacheKeyDeriver()
     private let inFlight = SingleFlight<CacheKey, AuthenticationResult>()
@@ -52,6 +58,7 @@ public final class FileUserStore: Authenticator {
             )
         }
         self.users = table
+        self.placeholder = Self.placeholder(for: users.map(\.password))
         self.cache = BoundedCache(
             capacity: settings.capacity,
             metrics: metrics?.cache("basic_file") ?? .unregistered()
@@ -92,6 +99,9 @@ public final class FileUserStore: Authenticator {
             return .decided(.authenticated(principal))
         }
         guard let user = self.users[credentials.username] else {
+            if let placeholder = self.placeholder {
+                return .bcrypt(credentials, placeholder, key)
+            }
             return .decided(.unauthenticated(AuthFailure(.unknownUser, "user is not in the file user store")))
         }
         if !PasswordVerifier.isExpensive(user.password) {
@@ -116,12 +126,35 @@ public final class FileUserStore: Authenticator {
     }
 
     private func finish(_ matched: Bool, user: User, key: CacheKey) -> AuthenticationResult {
+        guard !user.isPlaceholder else {
+            return .unauthenticated(AuthFailure(.unknownUser, "user is not in the file user store"))
+        }
         guard matched else {
             return .unauthenticated(AuthFailure(.wrongPassword, "password does not match for user \"\(user.name)\""))
         }
         let now = NIODeadline.now()
         self.cache.insert(user.principal, for: key, expiresAt: now + self.timeToLive, now: now)
         return .authenticated(user.principal)
+    }
+
+    /// A placeholder user whose bcrypt hash has the median cost of `passwords`' bcrypt hashes (no
+    /// password matches it: its salt and digest are random), or `nil` without bcrypt users.
+    private static func placeholder(for passwords: [StoredPassword]) -> User? {
+        let costs = passwords.compactMap { password -> Int? in
+            guard case .bcrypt(let hash) = password else { return nil }
+            return Int(hash.dropFirst(4).prefix(2))
+        }.sorted()
+        guard !costs.isEmpty else { return nil }
+        let cost = costs[costs.count / 2]
+        let alphabet = Array("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let tail = String((0..<53).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        let hash = "$2b$" + (cost < 10 ? "0\(cost)" : "\(cost)") + "$" + tail
+        return User(
+            name: "",
+            password: .bcrypt(hash),
+            principal: Principal(subject: "", scopes: [], method: .basicFile),
+            isPlaceholder: true
+        )
     }
 
     /// Verified credentials currently cached.

@@ -28,13 +28,16 @@ struct ConfigValidator {
     // MARK: The document
 
     mutating func validate(_ document: Fields) -> GatewayConfig {
-        self.checkKeys(document, at: .root, allowed: ["listener", "metrics", "accessLog", "ballerina", "service"])
+        self.checkKeys(document, at: .root, allowed: ["listener", "metrics", "accessLog", "throttling", "ballerina", "service"])
         var config = GatewayConfig()
         if let listener = self.table(document, "listener", at: .root) {
             config.listener = self.listener(listener, at: ConfigPath.root.appending("listener"))
         }
         if let metrics = self.table(document, "metrics", at: .root) {
             config.metrics = self.metrics(metrics, at: ConfigPath.root.appending("metrics"))
+        }
+        if let throttling = self.table(document, "throttling", at: .root) {
+            config.throttling = self.throttling(throttling, at: ConfigPath.root.appending("throttling"))
         }
         if let accessLog = self.table(document, "accessLog", at: .root) {
             config.accessLog = self.accessLog(accessLog, at: ConfigPath.root.appending("accessLog"))
@@ -196,7 +199,7 @@ struct ConfigValidator {
         self.checkKeys(
             fields,
             at: path,
-            allowed: ["name", "basePath", "upstream", "hideCredentials", "forwardIdentity", "auth", "resource", "upstreamClient"]
+            allowed: ["name", "basePath", "upstream", "hideCredentials", "forwardIdentity", "auth", "resource", "upstreamClient", "throttling"]
         )
         let basePath = self.string(fields, "basePath", at: path, required: true).flatMap { self.basePath($0, at: path.appending("basePath")) }
         let name = self.string(fields, "name", at: path)
@@ -223,6 +226,7 @@ struct ConfigValidator {
         if fields["upstream"] == nil && fields["resource"] == nil {
             self.error(path, "needs an upstream, or resources that respond")
         }
+        let throttling = self.table(fields, "throttling", at: path).map { self.throttling($0, at: path.appending("throttling")) }
         guard let basePath else { return nil }
         return ServiceConfig(
             name: name ?? basePath,
@@ -232,7 +236,8 @@ struct ConfigValidator {
             forwardIdentity: forwardIdentity,
             auth: auth,
             resources: resources,
-            upstreamClient: upstreamClient
+            upstreamClient: upstreamClient,
+            throttling: throttling
         )
     }
 

@@ -10,6 +10,8 @@ public struct GatewayConfig: Sendable {
     public var metrics: MetricsConfig?
     /// The access log; `nil` (no log) when the `[accessLog]` table is absent.
     public var accessLog: AccessLogConfig?
+    /// `[throttling]`: limits on auth attempts and failures for every service without its own.
+    public var throttling: ThrottlingConfig?
     /// The file user store (`[[ballerina.auth.users]]`).
     public var users: [FileUserConfig]
     public var services: [ServiceConfig]

@@ -18,6 +18,8 @@ public struct ServiceConfig: Sendable, Equatable {
     /// The declared resources. When there are any, they are the whole surface of the service.
     public var resources: [ResourceConfig]
     public var upstreamClient: UpstreamClientConfig
+    /// This service's `[service.throttling]`, which replaces the global `[throttling]`.
+    public var throttling: ThrottlingConfig?
 
     public init(
         name: String,
@@ -27,7 +29,8 @@ public struct ServiceConfig: Sendable, Equatable {
         forwardIdentity: Bool = false,
         auth: [AuthEntryConfig] = [],
         resources: [ResourceConfig] = [],
-        upstreamClient: UpstreamClientConfig = UpstreamClientConfig()
+        upstreamClient: UpstreamClientConfig = UpstreamClientConfig(),
+        throttling: ThrottlingConfig? = nil
     ) {
         self.name = name
         self.basePath = basePath
@@ -37,5 +40,6 @@ public struct ServiceConfig: Sendable, Equatable {
         self.auth = auth
         self.resources = resources
         self.upstreamClient = upstreamClient
+        self.throttling = throttling
     }
 }

@@ -21,6 +21,10 @@ struct GatewaySnapshot: Sendable {
     let credentials: UpstreamCredentials
     /// What the loops serve requests from.
     let runtime: GatewayRuntime
+    /// The failed-auth limits of `[throttling]`, shared by the services without their own.
+    let globalThrottle: AuthThrottle?
+    /// Each service's failed-auth limits, by service name.
+    let throttles: [String: AuthThrottle]
 
     /// Everything worth telling the operator about this configuration.
     var warnings: [ConfigDiagnostic] {
@@ -69,8 +73,23 @@ struct GatewaySnapshot: Sendable {
             throw error
         }
         let series = metrics ?? PortcullisMetrics()
+        // Limits whose settings did not change keep their state across a reload.
+        func throttle(_ settings: ThrottlingConfig?, previous: AuthThrottle?) -> AuthThrottle? {
+            guard let settings, settings.limits else { return nil }
+            if let previous, previous.config == settings { return previous }
+            return AuthThrottle(config: settings, metrics: series, logger: logger)
+        }
+        let globalThrottle = throttle(config.throttling, previous: previous?.globalThrottle)
+        var throttles: [String: AuthThrottle] = [:]
+        for service in config.services {
+            if let own = service.throttling {
+                throttles[service.name] = throttle(own, previous: previous?.throttles[service.name])
+            } else {
+                throttles[service.name] = globalThrottle
+            }
+        }
         let runtime = GatewayRuntime(
-            routes: RouteTable(config: config, engine: engine, metrics: series, credentials: credentials, shards: shards),
+            routes: RouteTable(config: config, engine: engine, metrics: series, credentials: credentials, shards: shards, throttles: throttles),
             unmatched: series.service(ServiceConfig.unmatchedName, shards: shards),
             logger: logger,
             requestHeaderTimeout: .nanoseconds(Int64(config.listener.requestHeaderTimeoutSeconds * 1e9)),
@@ -79,7 +98,15 @@ struct GatewaySnapshot: Sendable {
             tls: tls.serverContext,
             readsClientCertificates: tls.verifiesClients
         )
-        return GatewaySnapshot(config: config, tls: tls, engine: engine, credentials: credentials, runtime: runtime)
+        return GatewaySnapshot(
+            config: config,
+            tls: tls,
+            engine: engine,
+            credentials: credentials,
+            runtime: runtime,
+            globalThrottle: globalThrottle,
+            throttles: throttles
+        )
     }
 
     /// Closes this snapshot's identity-provider clients, LDAP connections and token-endpoint

@@ -17,6 +17,8 @@ enum RouteAction: Sendable {
 struct ServiceRuntime: Sendable {
     let name: String
     let metrics: ServiceMetrics
+    /// The failed-auth limits this service is under, if any.
+    var throttle: AuthThrottle? = nil
 }
 
 /// Where and how a service's requests are proxied.

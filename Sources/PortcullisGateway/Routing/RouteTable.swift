@@ -71,14 +71,27 @@ enum RouteMatch: Sendable {
     private let services: [CompiledService]
 
     @_spi(Benchmarks) public init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics) {
-        self.init(config: config, engine: engine, metrics: metrics, credentials: .none, shards: 1)
+        self.init(config: config, engine: engine, metrics: metrics, credentials: .none, shards: 1, throttles: [:])
     }
 
-    /// - Parameter shards: the number of event loops, each recording its services' metrics apart.
-    init(config: GatewayConfig, engine: AuthEngine, metrics: PortcullisMetrics, credentials: UpstreamCredentials, shards: Int) {
+    /// - Parameters:
+    ///   - shards: the number of event loops, each recording its services' metrics apart.
+    ///   - throttles: each service's failed-auth limits, by service name.
+    init(
+        config: GatewayConfig,
+        engine: AuthEngine,
+        metrics: PortcullisMetrics,
+        credentials: UpstreamCredentials,
+        shards: Int,
+        throttles: [String: AuthThrottle]
+    ) {
         var services: [CompiledService] = []
         for service in config.services {
-            let runtime = ServiceRuntime(name: service.name, metrics: metrics.service(service.name, shards: shards))
+            let runtime = ServiceRuntime(
+                name: service.name,
+                metrics: metrics.service(service.name, shards: shards),
+                throttle: throttles[service.name]
+            )
             let servicePolicy = engine.policy(for: service.auth)
             let upstream = service.upstream.map { url in
                 UpstreamTarget(

@@ -84,6 +84,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var closeAfterResponse = false
     /// The current request's access-log line, while the loop keeps an access log.
     private var log: AccessLogLine?
+    /// The current request's attempt, when its service is throttled.
+    private var attempt: (throttle: AuthThrottle, attempt: AuthThrottle.Attempt)?
     var tickIndex = -1
 
     init(loop: LoopRuntime, connection: ConnectionFacts) {
@@ -357,6 +359,25 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         if self.log != nil, case .basic(let credentials) = request.credential {
             self.log?.basicUser = credentials.username
         }
+        self.attempt = nil
+        if let throttle = route.service.throttle {
+            // Before any costly work: a refused attempt reaches no bcrypt, directory or IdP.
+            var basicUser: String?
+            if case .basic(let credentials) = request.credential { basicUser = credentials.username }
+            let attempt = throttle.attempt(
+                peer: self.connection.clientAddress,
+                headers: head.headers,
+                basicUser: basicUser,
+                presentedCredentials: request.credential != .none
+            )
+            if let (limiter, retryAfter) = throttle.admit(attempt, service: route.service.name) {
+                self.log?.outcome = "throttled"
+                self.log?.reason = limiter.rawValue
+                self.log?.basicUser = nil
+                return self.answer(throttle.refusal(retryAfter: retryAfter), requestEnded: false, expectsBody: Self.declaresBody(head))
+            }
+            self.attempt = (throttle, attempt)
+        }
         switch route.policy.decide(request) {
         case .decided(let decision):
             self.decided(decision, head: head, route: route, presentedToken: request.credential.presentedBearerToken, upgrade: upgrade)
@@ -384,6 +405,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private func decided(_ decision: PolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool, upgrade: String?) {
         route.service.metrics.recordDecision(shard: self.loop.index, auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
         self.log?.record(decision)
+        if let (throttle, attempt) = self.attempt {
+            switch decision.outcome {
+            case .unauthenticated: throttle.failed(attempt)
+            case .allowed, .forbidden: throttle.succeeded(attempt)
+            case .unavailable: break
+            }
+            self.attempt = nil
+        }
         if let refusal = route.refusals.answer(for: decision, presentedToken: presentedToken) {
             decision.logRejection(to: self.requestLogger, service: route.service.name)
             return self.answer(refusal, requestEnded: false, expectsBody: Self.declaresBody(head))

@@ -9,7 +9,7 @@ import Glibc
 /// an HTTP client library would refuse to send (non-UTF-8 headers, for example).
 enum RawHTTP {
     static func exchange(port: Int, request: [UInt8]) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingThread.run {
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             precondition(descriptor >= 0)
             defer { close(descriptor) }

@@ -75,9 +75,15 @@ final class SlapdServer: TestServer, @unchecked Sendable {
         }
     }
 
-    /// Starts slapd again on the same directory and ports (after ``stop()``).
+    /// Starts slapd again on the same directory and ports (after ``stop()``), and waits (bounded)
+    /// until the port accepts: under a loaded suite "slapd starting" can come before the listener
+    /// takes connections. (On a port of its own, so a probe cannot meet another test's slapd.)
     func restarted() async throws -> SlapdServer {
-        try await Self.launch(folder: self.folder, port: self.port, tlsPort: self.tlsPort)
+        let server = try await Self.launch(folder: self.folder, port: self.port, tlsPort: self.tlsPort)
+        for _ in 0..<500 where !LoopbackSocket.accepts(port: self.port) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return server
     }
 
     private static func launch(folder: String, port: Int, tlsPort: Int?) async throws -> SlapdServer {

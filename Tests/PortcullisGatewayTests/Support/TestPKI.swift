@@ -176,11 +176,12 @@ enum ExternalTool {
         )
     }
 
-    /// `run` off the cooperative pool, since it blocks until the tool exits.
+    /// `run` on a thread of its own, since it blocks until the tool exits. Not on a Dispatch
+    /// global queue (on Linux those share libdispatch's threads with Swift's cooperative pool: a
+    /// thread blocked there held up the gateway's own tasks for ~0.9 s), nor on NIO's two-thread
+    /// blocking pool (NIO's own blocking work, and other tests, queue behind a long tool run).
     static func runAsync(_ tool: String, _ arguments: [String], input: String = "") async throws -> CommandRunner.Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try run(tool, arguments, input: input) }) }
-        }
+        try await BlockingThread.run { try run(tool, arguments, input: input) }
     }
 }
 
@@ -189,4 +190,16 @@ private final class LockedData: @unchecked Sendable {
     private var data: Data?
     func set(_ value: Data) { self.lock.withLock { self.data = value } }
     var value: Data { self.lock.withLock { self.data ?? Data() } }
+}
+
+/// Runs blocking test work (a child process, a blocking socket) on a new thread, so that no pool
+/// the code under test relies on waits behind it.
+enum BlockingThread {
+    static func run<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
 }
