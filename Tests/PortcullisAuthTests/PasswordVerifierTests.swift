@@ -39,6 +39,19 @@ struct PasswordVerifierTests {
         #expect(!PasswordVerifier.verify(Array("alice12".utf8), against: stored))
     }
 
+    @Test("Ballerina's braced digests (@sha256:{hex}, @sha512:{hex}) are the same passwords as the bare forms")
+    func bracedDigests() throws {
+        let hex = "4e40e8ffe0ee32fa53e139147ed559229a5930f89c2204706fc174beb36210b3"  // sha256("alice123")
+        let bare = try StoredPassword.parse("@sha256:" + hex).get()
+        let braced = try StoredPassword.parse("@sha256:{" + hex + "}").get()
+        #expect(bare == braced)
+        #expect(PasswordVerifier.verify(Array("alice123".utf8), against: braced))
+        #expect(!PasswordVerifier.verify(Array("alice124".utf8), against: braced))
+        let sha512 = try #require(try? PasswordHasher.hash("bob123", algorithm: .sha512))
+        let bracedSHA512 = try StoredPassword.parse("@sha512:{" + sha512.dropFirst("@sha512:".count) + "}").get()
+        #expect(PasswordVerifier.verify(Array("bob123".utf8), against: bracedSHA512))
+    }
+
     @Test("known SHA-256 vector: echo -n alice123 | sha256sum")
     func sha256Vector() throws {
         let stored = try StoredPassword.parse("@sha256:4e40e8ffe0ee32fa53e139147ed559229a5930f89c2204706fc174beb36210b3").get()

@@ -184,9 +184,13 @@ struct ConfigDiagnosticsTests {
     @Test("invalid stored passwords are refused without echoing them", arguments: [
         ("$2b$03$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyzABCDE", "bcrypt cost 3 is outside 4...31"),
         ("$2b$10$short", "not a valid bcrypt hash (expected $2a$, $2b$ or $2y$, a two-digit cost and 53 characters)"),
-        ("@sha256:abc", "@sha256 needs exactly 64 hexadecimal digits"),
-        ("@sha512:zz", "@sha512 needs exactly 128 hexadecimal digits"),
-        ("@sha384:abcd", "unsupported password format; use bcrypt, @sha256:{hex} or @sha512:{hex}"),
+        ("@sha256:abc", "@sha256 needs exactly 64 hexadecimal digits, as @sha256:HEX or @sha256:{HEX}"),
+        ("@sha256:{abc}", "@sha256 needs exactly 64 hexadecimal digits, as @sha256:HEX or @sha256:{HEX}"),
+        ("@sha512:zz", "@sha512 needs exactly 128 hexadecimal digits, as @sha512:HEX or @sha512:{HEX}"),
+        (
+            "@sha384:abcd",
+            "unsupported password format; accepted: a bcrypt hash ($2a$, $2b$ or $2y$), @sha256:HEX or @sha512:HEX (the digest of the password in hexadecimal, with or without braces: @sha256:{HEX}), or plain text"
+        ),
     ])
     func badPasswords(stored: String, message: String) {
         let found = self.diagnostics(

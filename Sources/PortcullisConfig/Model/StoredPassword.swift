@@ -23,7 +23,7 @@ public enum StoredPassword: Sendable, Equatable, CustomStringConvertible {
             return Self.parseDigest(hex, byteCount: 64, name: "@sha512").map { .sha512($0) }
         }
         if text.hasPrefix("@sha") || text.hasPrefix("@encrypted:") {
-            return .failure(ConfigValueError("unsupported password format; use bcrypt, @sha256:{hex} or @sha512:{hex}"))
+            return .failure(ConfigValueError(Self.acceptedForms))
         }
         if text.isEmpty {
             return .failure(ConfigValueError("password must not be empty"))
@@ -56,9 +56,21 @@ public enum StoredPassword: Sendable, Equatable, CustomStringConvertible {
             || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/")
     }
 
-    private static func parseDigest(_ hex: Substring, byteCount: Int, name: String) -> Result<[UInt8], ConfigValueError> {
+    /// What the error of an unusable stored form says is accepted.
+    static let acceptedForms =
+        "unsupported password format; accepted: a bcrypt hash ($2a$, $2b$ or $2y$), @sha256:HEX or @sha512:HEX (the digest "
+        + "of the password in hexadecimal, with or without braces: @sha256:{HEX}), or plain text"
+
+    private static func parseDigest(_ written: Substring, byteCount: Int, name: String) -> Result<[UInt8], ConfigValueError> {
+        // Ballerina's documentation writes the digest in braces (`@sha256:{…}`); both forms are accepted.
+        var hex = written
+        if hex.first == "{" && hex.last == "}" && hex.count >= 2 {
+            hex = hex.dropFirst().dropLast()
+        }
         guard hex.utf8.count == byteCount * 2, let digest = [UInt8](hexadecimal: hex) else {
-            return .failure(ConfigValueError("\(name) needs exactly \(byteCount * 2) hexadecimal digits"))
+            return .failure(
+                ConfigValueError("\(name) needs exactly \(byteCount * 2) hexadecimal digits, as \(name):HEX or \(name):{HEX}")
+            )
         }
         return .success(digest)
     }
