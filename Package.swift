@@ -199,6 +199,8 @@ let package = Package(
                 "PortcullisConfig",
                 "PortcullisAuth",
                 "PortcullisClientAuth",
+                "PortcullisTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

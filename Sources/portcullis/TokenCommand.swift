@@ -1,6 +1,9 @@
 import ArgumentParser
+@_spi(Benchmarks) import PortcullisAuth
 import PortcullisClientAuth
 import PortcullisConfig
+import PortcullisTLS
+import NIOSSL
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -46,6 +49,18 @@ struct TokenCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The kid header; default with the development key: \(QuickstartDevelopmentKey.keyID).")
     var kid: String?
 
+    @Option(name: .long, help: "The jti claim.")
+    var jti: String?
+
+    @Option(name: .long, help: ArgumentHelp("A custom claim as name=JSON; repeat for several.", discussion: "--claim 'roles=[\"admin\"]' --claim 'tenant=\"acme\"'"))
+    var claim: [String] = []
+
+    @Option(name: .long, help: "The password of an encrypted PEM key given with --key.")
+    var keyPassword: String?
+
+    /// Claims the dedicated options set; --claim may not set them.
+    static let registeredClaims: Set<String> = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"]
+
     func validate() throws {
         guard (1...31_536_000).contains(self.exp) else {
             throw ValidationError("--exp must be between 1 and 31536000 seconds")
@@ -53,6 +68,34 @@ struct TokenCommand: AsyncParsableCommand {
         if self.key == nil, let alg = self.alg, !JWTAlgorithmName.rsa.contains(alg) {
             throw ValidationError("the development key is RSA: --alg \(alg.rawValue) needs --key")
         }
+        if self.keyPassword != nil && self.key == nil {
+            throw ValidationError("--key-password needs --key")
+        }
+        _ = try self.customClaims()
+    }
+
+    /// The `--claim` values (and `--scope`), parsed as strict JSON.
+    func customClaims() throws(ValidationError) -> [String: ClaimValue] {
+        var custom: [String: ClaimValue] = [:]
+        if let scope = self.scope { custom["scope"] = .string(scope) }
+        for written in self.claim {
+            guard let equals = written.firstIndex(of: "="), equals != written.startIndex else {
+                throw ValidationError("--claim \(written): write name=JSON, e.g. 'roles=[\"admin\"]' or 'tenant=\"acme\"'")
+            }
+            let name = String(written[..<equals])
+            guard !Self.registeredClaims.contains(name) else {
+                throw ValidationError("--claim \(name): a registered claim, set by --iss, --sub, --aud, --exp or --jti (iat and nbf are now)")
+            }
+            guard custom[name] == nil else {
+                throw ValidationError("--claim \(name): given twice (or with --scope)")
+            }
+            let json = "{\"v\":" + written[written.index(after: equals)...] + "}"
+            guard let value = (try? JSONClaimsParser.parseObject(Array(json.utf8)))?["v"] else {
+                throw ValidationError("--claim \(name): the value is not JSON (a string needs its quotes: \(name)='\"text\"')")
+            }
+            custom[name] = value
+        }
+        return custom
     }
 
     func run() async throws {
@@ -68,25 +111,20 @@ struct TokenCommand: AsyncParsableCommand {
                     }
                     signingKey = try JWTSigningKey(secret: Self.trimmingOneNewline(contents))
                 } else {
-                    do {
-                        signingKey = try JWTSigningKey(pem: contents)
-                    } catch {
-                        throw JWTIssuerError("\(path): \(error.description)")
-                    }
+                    signingKey = try Self.signingKey(pem: contents, path: path, password: self.keyPassword)
                 }
             } else {
                 signingKey = try JWTSigningKey.development()
                 keyID = keyID ?? QuickstartDevelopmentKey.keyID
             }
             let issuer = try await JWTIssuer.make(key: signingKey, algorithm: self.alg, keyID: keyID)
-            var custom: [String: ClaimValue] = [:]
-            if let scope = self.scope { custom["scope"] = .string(scope) }
             let claims = JWTClaimSet(
                 issuer: self.iss.isEmpty ? nil : self.iss,
                 subject: self.sub,
                 audience: self.aud,
+                jwtID: self.jti,
                 lifetimeSeconds: self.exp,
-                custom: custom
+                custom: try self.customClaims()
             )
             printOutput(try issuer.sign(claims))
         } catch let error as JWTIssuerError {
@@ -95,6 +133,33 @@ struct TokenCommand: AsyncParsableCommand {
         } catch let error as KeyFileError {
             printError("error: \(error.description)")
             throw ExitStatus.runtime
+        }
+    }
+
+    /// A PEM private key; an encrypted one is decrypted with `password` by the same loader the
+    /// gateway's outbound credentials use (BoringSSL, through the TLS material loader).
+    private static func signingKey(pem: String, path: String, password: String?) throws(JWTIssuerError) -> JWTSigningKey {
+        guard pem.contains("ENCRYPTED") else {
+            do {
+                return try JWTSigningKey(pem: pem)
+            } catch {
+                throw JWTIssuerError("\(path): \(error.description)")
+            }
+        }
+        guard let password else {
+            throw JWTIssuerError("\(path): the key is encrypted; give its password with --key-password")
+        }
+        var material = TLSMaterial()
+        guard let key = material.pemPrivateKey(path, password: password, at: ConfigLocation.unknown(["key"])) else {
+            throw JWTIssuerError(material.diagnostics.first?.message ?? "\(path): cannot be decrypted")
+        }
+        guard let der = try? key.derBytes else {
+            throw JWTIssuerError("\(path): an encrypted key of this type cannot be read here; decrypt it (openssl pkey) or use an RSA or EC key")
+        }
+        do throws(JWTIssuerError) {
+            return try JWTSigningKey(der: der)
+        } catch {
+            throw JWTIssuerError("\(path): \(error.description)")
         }
     }
 

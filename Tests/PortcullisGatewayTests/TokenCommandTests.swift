@@ -65,6 +65,24 @@ struct TokenCommandTests {
         #expect(verified.claims["exp"] as? Int == issuedAt + 3600)
     }
 
+    @Test("--claim adds custom claims as JSON, --jti the token's id, --key-password opens an encrypted PEM key")
+    func customClaimsAndEncryptedKey() async throws {
+        let fixture = try await JWTFixture.make()
+        let result = try await CommandRunner.runAsync([
+            "token", "--key", fixture.path("rsa-encrypted.key"), "--key-password", "keypass", "--sub", "svc", "--jti", "id-42",
+            "--claim", #"roles=["admin","ops"]"#, "--claim", #"tenant="acme""#, "--claim", #"limits={"rps":5,"burst":true}"#,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let verified = try await fixture.verify(result.stdout.trimmingCharacters(in: .newlines), key: "rsa", alg: "RS256")
+        #expect(verified.error == nil, "\(verified.error ?? "")")
+        #expect(verified.claims["jti"] as? String == "id-42")
+        #expect(verified.claims["roles"] as? [String] == ["admin", "ops"])
+        #expect(verified.claims["tenant"] as? String == "acme")
+        let limits = try #require(verified.claims["limits"] as? [String: Any])
+        #expect(limits["rps"] as? Int == 5)
+        #expect(limits["burst"] as? Bool == true)
+    }
+
     @Test("Bad input: exit 1 with the reason, or 2 for an unreadable key; nothing on standard output")
     func badInput() async throws {
         let fixture = try await JWTFixture.make()
@@ -72,7 +90,13 @@ struct TokenCommandTests {
         let cases: [(arguments: [String], status: Int32, message: String)] = [
             (["--key", fixture.path("rsa.key"), "--alg", "ES256"], 1, "ES256 does not fit the key; it signs RS256, RS384, RS512, PS256, PS384, PS512"),
             (["--key", fixture.path("ec.key"), "--alg", "HS256"], 1, "ec.key: is a PEM key or certificate; HS256 needs a shared secret"),
-            (["--key", fixture.path("rsa-encrypted.key")], 1, "the private key is encrypted"),
+            (["--key", fixture.path("rsa-encrypted.key")], 1, "the key is encrypted; give its password with --key-password"),
+            (["--key", fixture.path("rsa-encrypted.key"), "--key-password", "wrong"], 1, "rsa-encrypted.key"),
+            (["--key-password", "x"], 1, "--key-password needs --key"),
+            (["--claim", "iss=\"x\""], 1, "--claim iss: a registered claim"),
+            (["--claim", "roles"], 1, "--claim roles: write name=JSON"),
+            (["--claim", "tenant=acme"], 1, "--claim tenant: the value is not JSON"),
+            (["--claim", "scope=\"a\"", "--scope", "b"], 1, "--claim scope: given twice"),
             (["--key", fixture.path("rsa.pub")], 1, "holds no PEM private key"),
             (["--key", notAKey], 1, "\(notAKey): holds no PEM private key"),
             (["--key", "/nonexistent/key.pem"], 2, "/nonexistent/key.pem: cannot be read"),
