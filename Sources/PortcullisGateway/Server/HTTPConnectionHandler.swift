@@ -356,14 +356,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
         let certificate = route.policy.usesClientCertificate || route.forwardsIdentity ? self.connection.clientCertificate : nil
         let request = AuthRequest(authorization: head.headers.first(name: "authorization"), clientCertificate: certificate)
-        if self.log != nil, case .basic(let credentials) = request.credential {
-            self.log?.basicUser = credentials.username
+        // The Basic user name, made only for those who read it: the access log (hashed, on a
+        // refusal) and the per-user limit.
+        let throttle = route.service.throttle
+        var basicUser: String?
+        if self.log != nil || throttle != nil, case .basic(let credentials) = request.credential {
+            basicUser = credentials.username
         }
+        self.log?.basicUser = basicUser
         self.attempt = nil
-        if let throttle = route.service.throttle {
+        if let throttle {
             // Before any costly work: a refused attempt reaches no bcrypt, directory or IdP.
-            var basicUser: String?
-            if case .basic(let credentials) = request.credential { basicUser = credentials.username }
             let attempt = throttle.attempt(
                 peer: self.connection.clientAddress,
                 headers: head.headers,
