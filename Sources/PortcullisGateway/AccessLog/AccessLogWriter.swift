@@ -36,7 +36,7 @@ final class AccessLogWriter: Sendable {
     init(config: AccessLogConfig, metrics: PortcullisMetrics, source: GatewayConfig) throws(ConfigError) {
         self.config = config
         self.metrics = metrics
-        let descriptor = Self.open(config.path)
+        let descriptor = Self.openFile(config.path)
         guard descriptor >= 0 else {
             let path = ConfigPath.root.appending("accessLog").appending("path")
             throw ConfigError(diagnostics: [
@@ -53,9 +53,9 @@ final class AccessLogWriter: Sendable {
         self.thread.start()
     }
 
-    private static func open(_ path: String?) -> Int32 {
+    private static func openFile(_ path: String?) -> Int32 {
         guard let path else { return STDERR_FILENO }
-        return Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
     }
 
     /// Queues `bytes` (`lines` lines) for writing; drops them when too much is waiting already.
@@ -75,9 +75,10 @@ final class AccessLogWriter: Sendable {
             defer { self.queued.withLockedValue { $0 -= size } }
             let descriptor = self.descriptor.withLockedValue { $0 }
             bytes.withUnsafeReadableBytes { raw in
+                guard let base = raw.baseAddress else { return }
                 var offset = 0
                 while offset < raw.count {
-                    let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                    let written = write(descriptor, base + offset, raw.count - offset)
                     if written > 0 {
                         offset += written
                     } else if written < 0 && errno == EINTR {
@@ -95,7 +96,7 @@ final class AccessLogWriter: Sendable {
     func reopen() {
         guard self.config.path != nil else { return }
         self.thread.submit { _ in
-            let fresh = Self.open(self.config.path)
+            let fresh = Self.openFile(self.config.path)
             guard fresh >= 0 else { return }
             let old = self.descriptor.withLockedValue { descriptor in
                 defer { descriptor = fresh }
