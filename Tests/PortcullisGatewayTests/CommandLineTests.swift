@@ -20,6 +20,29 @@ struct CommandLineTests {
         #expect(result.stdout.hasPrefix("\(file): OK"))
     }
 
+    @Test("check warns when a JWT entry's certFile holds the quickstart's development key")
+    func developmentKeyFile() async throws {
+        let key = try CommandRunner.temporaryFile(QuickstartDevelopmentKey.publicKeyPEM, name: "development.pub")
+        let file = try CommandRunner.temporaryFile(
+            GatewayConfigs.apiService(
+                """
+                  [[service.auth]]
+                  [service.auth.jwtValidatorConfig]
+                  issuer = "portcullis"
+                  signatureConfig = { certFile = "\(key)" }
+                """
+            ).replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:1")
+        )
+        let result = try await CommandRunner.runAsync(["check", "--config", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "\(file):12: service[0].auth[0].jwtValidatorConfig.signatureConfig.certFile: warning: \(key): is the quickstart's public development key"
+            ),
+            "\(result.stderr)"
+        )
+    }
+
     @Test("check prints every error as FILE:LINE: key.path: message and exits 1")
     func checkInvalid() async throws {
         let file = try CommandRunner.temporaryFile(

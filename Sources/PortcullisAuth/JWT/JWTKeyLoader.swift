@@ -24,6 +24,9 @@ enum JWTKeyLoader {
             location = at
             guard let bytes = material.read(path, at: location) else { return nil }
             guard let loaded = Self.publicKey(pem: bytes, path: path, at: location, material: &material) else { return nil }
+            if location.file != ConfigLoader.quickstartName, Self.isDevelopmentKey(String(decoding: bytes, as: UTF8.self)) {
+                material.warning(location, "\(path): is the quickstart's public development key: anyone can mint tokens it accepts")
+            }
             key = loaded
         case .publicKey(let pem, let at):
             location = at
@@ -48,6 +51,15 @@ enum JWTKeyLoader {
             material.error(location, "\(error.description)")
             return nil
         }
+    }
+
+    /// Whether a PEM public key, or a certificate's key, is the quickstart's development key.
+    static func isDevelopmentKey(_ pem: String) -> Bool {
+        guard let development = try? Certificate.PublicKey(pemEncoded: QuickstartDevelopmentKey.publicKeyPEM) else { return false }
+        if pem.contains("-----BEGIN CERTIFICATE-----") {
+            return (try? Certificate(pemEncoded: pem))?.publicKey == development
+        }
+        return (try? Certificate.PublicKey(pemEncoded: pem)) == development
     }
 
     /// A PEM certificate (refused when expired or not yet valid) or a PEM public key.
