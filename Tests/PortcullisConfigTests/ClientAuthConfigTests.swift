@@ -70,6 +70,37 @@ struct ClientAuthConfigTests {
         #expect(!"\(auth)".contains("s3cret"))
     }
 
+    @Test("customPayload: Ballerina's form string joins the token request's parameters; grant parameters and bad encodings are refused")
+    func customPayload() throws {
+        let (auth, _) = try self.auth(
+            #"""
+              tokenUrl = "https://idp.example.com/oauth2/token"
+              clientId = "gw"
+              clientSecret = "s3cret"
+              optionalParams = { tenant = "acme" }
+              customPayload = "audience=orders-api&resource=urn%3Aorders&note=a+b"
+            """#
+        )
+        guard case .oauth2(let grant) = auth else {
+            Issue.record("not an OAuth2 grant: \(auth)")
+            return
+        }
+        #expect(grant.endpoint.optionalParams == ["tenant": "acme", "audience": "orders-api", "resource": "urn:orders", "note": "a b"])
+        let base = #"  tokenUrl = "https://idp.example.com/oauth2/token"\#n  clientId = "gw"\#n  clientSecret = "s3cret"\#n"#
+        #expect(self.diagnostics(base + #"  customPayload = "grant_type=password""#) == [
+            "client.toml:8: service[0].upstreamClient.auth.customPayload: sets grant_type, which the gateway sets itself"
+        ])
+        #expect(self.diagnostics(base + #"  customPayload = "a=%zz""#) == [
+            #"client.toml:8: service[0].upstreamClient.auth.customPayload: must be form parameters, name=value joined by &, percent-encoded ("a=%zz" is not one)"#
+        ])
+        #expect(self.diagnostics(base + #"  customPayload = "a=1&a=2""#) == [
+            "client.toml:8: service[0].upstreamClient.auth.customPayload: sets a twice"
+        ])
+        #expect(self.diagnostics(base + "  optionalParams = { a = \"1\" }\n" + #"  customPayload = "a=2""#) == [
+            "client.toml:9: service[0].upstreamClient.auth.customPayload: sets a, which optionalParams sets too"
+        ])
+    }
+
     @Test("the password grant with refreshConfig, and Ballerina's INFER_REFRESH_CONFIG (no scopes copied)")
     func passwordGrant() throws {
         let (explicit, _) = try self.auth(

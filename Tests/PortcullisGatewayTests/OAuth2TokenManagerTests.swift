@@ -55,6 +55,39 @@ struct OAuth2TokenManagerTests {
         }
     }
 
+    @Test("customPayload and clientConfig.customHeaders from a config reach the authorization server with the grant")
+    func customPayloadAndHeaders() async throws {
+        try await OAuth2Server.run { server in
+            let config = try ConfigLoader.parse(
+                """
+                [[service]]
+                basePath = "/"
+                upstream = "http://127.0.0.1:8080"
+                  [service.upstreamClient.auth]
+                  tokenUrl = "\(server.tokenURL)"
+                  clientId = "\(OAuth2Server.gateway.id)"
+                  clientSecret = "\(OAuth2Server.gateway.secret)"
+                  scopes = ["read"]
+                  customPayload = "audience=orders-api&tenant_hint=urn%3Aacme%20eu"
+                  clientConfig = { customHeaders = { x-tenant = "acme" } }
+                """,
+                file: "grant.toml"
+            )
+            guard case .oauth2(let grant)? = config.services.first?.upstreamClient.auth else {
+                Issue.record("not an OAuth2 grant")
+                return
+            }
+            let manager = OAuth2TokenManager(config: grant, client: Self.client, logger: GatewayHarness.quietLogger)
+            let header = try await manager.authorization()
+            #expect(try await server.introspect(try Self.token(header)).active)
+            let request = try await server.lastTokenRequest()
+            #expect(request.form["grant_type"] == "client_credentials")
+            #expect(request.form["audience"] == "orders-api")
+            #expect(request.form["tenant_hint"] == "urn:acme eu")
+            #expect(request.headers["x-tenant"] == "acme")
+        }
+    }
+
     @Test("200 concurrent callers at a cold start, and again right after expiry: exactly one token request each time")
     func singleFlight() async throws {
         try await OAuth2Server.run { server in

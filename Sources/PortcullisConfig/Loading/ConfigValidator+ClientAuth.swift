@@ -79,7 +79,8 @@ extension ConfigValidator {
         let grant: OAuth2GrantConfig.Grant
         let urlKey: String
         var allowed: Set<String> = [
-            "clientId", "clientSecret", "scopes", "defaultTokenExpTime", "clockSkew", "optionalParams", "credentialBearer", "clientConfig",
+            "clientId", "clientSecret", "scopes", "defaultTokenExpTime", "clockSkew", "optionalParams", "customPayload", "credentialBearer",
+            "clientConfig",
         ]
         if fields["refreshToken"] != nil || (fields["refreshUrl"] != nil && fields["tokenUrl"] == nil) {
             urlKey = "refreshUrl"
@@ -160,6 +161,13 @@ extension ConfigValidator {
             endpoint.scopes = scopes
         }
         endpoint.optionalParams = self.optionalParams(fields, at: path, reserved: Self.reservedTokenParameters, hint: "")
+        for (name, value) in self.customPayload(fields, at: path) {
+            if endpoint.optionalParams[name] != nil {
+                self.error(path.appending("customPayload"), "sets \(name), which optionalParams sets too")
+            } else {
+                endpoint.optionalParams[name] = value
+            }
+        }
         if let bearer = self.string(fields, "credentialBearer", at: path) {
             if let parsed = OAuth2TokenEndpointConfig.CredentialBearer(rawValue: bearer) {
                 endpoint.credentialBearer = parsed
@@ -191,6 +199,62 @@ extension ConfigValidator {
             params[name] = value
         }
         return params
+    }
+
+    /// `customPayload = "audience=orders-api&resource=urn%3Aorders"`: Ballerina's extra form
+    /// parameters of a token request, as one form-encoded string; the grant's own parameters are
+    /// refused there as in `optionalParams`.
+    mutating func customPayload(_ fields: Fields, at path: ConfigPath) -> [(String, String)] {
+        guard let payload = self.string(fields, "customPayload", at: path) else { return [] }
+        let payloadPath = path.appending("customPayload")
+        var pairs: [(String, String)] = []
+        for part in payload.split(separator: "&", omittingEmptySubsequences: true) {
+            guard let equals = part.firstIndex(of: "="),
+                let name = Self.formDecoded(part[..<equals]), !name.isEmpty,
+                let value = Self.formDecoded(part[part.index(after: equals)...])
+            else {
+                self.error(payloadPath, "must be form parameters, name=value joined by &, percent-encoded (\"\(part.prefix(40))\" is not one)")
+                return []
+            }
+            if Self.reservedTokenParameters.contains(name) {
+                self.error(payloadPath, "sets \(name), which the gateway sets itself")
+                return []
+            }
+            if pairs.contains(where: { $0.0 == name }) {
+                self.error(payloadPath, "sets \(name) twice")
+                return []
+            }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    /// `application/x-www-form-urlencoded` decoding of one name or value (`+` is a space); `nil`
+    /// for a bad `%` escape or bytes that are not UTF-8.
+    static func formDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue) else { return nil }
+                bytes.append(high << 4 | low)
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Form parameters the token request sets itself.

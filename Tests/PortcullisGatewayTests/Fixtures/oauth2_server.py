@@ -21,7 +21,9 @@ a bearer token holding the `introspection` scope), /o/revoke_token/.
 Test-only endpoints, outside /o/ (the fixture's, not OAuth2):
 - GET /test/introspections: how many introspection requests reached the server, as a number;
 - POST /test/expire with token=...: moves that access token's expiry into the past;
-- GET /test/tokens: how many token requests reached the server, by grant_type, as JSON.
+- GET /test/tokens: how many token requests reached the server, by grant_type, as JSON;
+- GET /test/last-token-request: the last token request's form parameters (secrets left out) and
+  its x-* headers, as JSON.
 """
 
 import argparse
@@ -81,6 +83,7 @@ def configure(folder):
 introspections = 0
 introspections_lock = threading.Lock()
 token_requests = {}
+last_token_request = {"form": {}, "headers": {}}
 
 
 def count_introspections(request):
@@ -89,6 +92,16 @@ def count_introspections(request):
     with introspections_lock:
         value = introspections
     return HttpResponse(str(value), content_type="text/plain")
+
+
+def last_token(request):
+    import json
+
+    from django.http import HttpResponse
+
+    with introspections_lock:
+        value = dict(last_token_request)
+    return HttpResponse(json.dumps(value), content_type="application/json")
 
 
 def count_tokens(request):
@@ -125,6 +138,7 @@ def urls():
         path("test/introspections", count_introspections),
         path("test/expire", csrf_exempt(expire)),
         path("test/tokens", count_tokens),
+        path("test/last-token-request", last_token),
     ]
 
 
@@ -197,9 +211,15 @@ def application():
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length > 0 else b""
             environ["wsgi.input"] = io.BytesIO(body)
-            grant = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("grant_type", ["?"])[0]
+            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+            grant = form.get("grant_type", ["?"])[0]
+            secret = {"client_secret", "password", "refresh_token"}
             with introspections_lock:
                 token_requests[grant] = token_requests.get(grant, 0) + 1
+                last_token_request["form"] = {k: v[0] for k, v in form.items() if k not in secret}
+                last_token_request["headers"] = {
+                    k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_X_")
+                }
         return django_app(environ, start_response)
 
     return app

@@ -106,6 +106,14 @@ final class OAuth2Server: TestServer, @unchecked Sendable {
         return try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: Int])
     }
 
+    /// The last token request's form parameters (secrets left out) and x-* headers.
+    func lastTokenRequest() async throws -> (form: [String: String], headers: [String: String]) {
+        let response = try await self.client.execute(HTTPClientRequest(url: self.origin + "/test/last-token-request"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 64 * 1024)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: [String: String]])
+        return (json["form"] ?? [:], json["headers"] ?? [:])
+    }
+
     /// Whether the server says `token` is active (introspected as the resource server), and the
     /// answer's `client_id` and `username`.
     func introspect(_ token: String) async throws -> (active: Bool, clientID: String?, username: String?) {
