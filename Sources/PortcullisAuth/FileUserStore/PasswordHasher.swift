@@ -1,4 +1,5 @@
 import Crypto
+import PortcullisConfig
 import HummingbirdBcrypt
 
 /// Produces the stored forms that `[[ballerina.auth.users]]` accepts (`portcullis hash-password`).
@@ -20,20 +21,10 @@ public enum PasswordHasher {
             guard !password.utf8.contains(0) else { throw ConfigHashError("password must not contain NUL") }
             return Bcrypt.hash(password, cost: UInt8(cost))
         case .sha256:
-            return "@sha256:" + Self.hex(SHA256.hash(data: Array(password.utf8)))
+            return "@sha256:" + SHA256.hash(data: Array(password.utf8)).lowercaseHexadecimal
         case .sha512:
-            return "@sha512:" + Self.hex(SHA512.hash(data: Array(password.utf8)))
+            return "@sha512:" + SHA512.hash(data: Array(password.utf8)).lowercaseHexadecimal
         }
-    }
-
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -53,10 +53,7 @@ public enum ConfigLoader {
         }
         config.sourceFile = file == Self.quickstartName ? nil : file
         config.lineIndex = lines
-        config.sourceHash = String(SHA256.hash(data: Array(source.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined().prefix(12))
+        config.sourceHash = String(SHA256.hash(data: Array(source.utf8)).lowercaseHexadecimal.prefix(12))
         return config
     }
 

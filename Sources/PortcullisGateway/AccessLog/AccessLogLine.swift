@@ -57,11 +57,7 @@ struct AccessLogLine {
 
     /// The first 16 hex digits of HMAC-SHA256(`name`) under this process's random key.
     static func userHash(_ name: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(name.utf8), using: Self.userHashKey)
-        return mac.prefix(8).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        HMAC<SHA256>.authenticationCode(for: Array(name.utf8), using: Self.userHashKey).prefix(8).lowercaseHexadecimal
     }
 
     /// Writes the line (with its newline) in `format`, `time` being its RFC 3339 timestamp.

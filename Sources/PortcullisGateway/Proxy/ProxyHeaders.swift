@@ -167,7 +167,8 @@ enum ProxyHeaders {
 }
 
 extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
+    /// Without leading and trailing spaces and tabs (optional whitespace, RFC 9110 §5.6.3).
+    func trimmingSpaces() -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = self.firstIndex(where: { !isSpace($0) }), let last = self.lastIndex(where: { !isSpace($0) }) else {
             return self[self.endIndex...]

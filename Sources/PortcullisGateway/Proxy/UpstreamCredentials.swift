@@ -101,7 +101,7 @@ struct UpstreamCredentials: Sendable {
 
     /// Closes the token-endpoint clients, except those `successor` took over.
     func shutdown(keeping successor: UpstreamCredentials? = nil) async {
-        let kept = Set((successor?.byService.values ?? [:].values).flatMap { $0.clients.map(ObjectIdentifier.init) })
+        let kept = Set((successor?.byService.values.flatMap(\.clients) ?? []).map(ObjectIdentifier.init))
         var closing: [ObjectIdentifier: HTTPClient] = [:]
         for entry in self.byService.values {
             for client in entry.clients where !kept.contains(ObjectIdentifier(client)) {

@@ -10,7 +10,7 @@ enum ClientAddress {
         guard !trusted.isEmpty, Self.isTrusted(peer, trusted) else { return peer }
         var hops: [Substring] = []
         for value in headers["x-forwarded-for"] {
-            hops += value.split(separator: ",").map { $0.trimmingWhitespace() }
+            hops += value.split(separator: ",").map { $0.trimmingSpaces() }
         }
         for hop in hops.reversed() where !hop.isEmpty {
             let address = String(hop)
@@ -22,14 +22,5 @@ enum ClientAddress {
 
     private static func isTrusted(_ address: String, _ trusted: [AddressBlock]) -> Bool {
         trusted.contains { $0.contains(address) }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingWhitespace() -> Substring {
-        var trimmed = self
-        while let first = trimmed.first, first == " " || first == "\t" { trimmed.removeFirst() }
-        while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
-        return trimmed
     }
 }
