@@ -2,8 +2,8 @@ import NIOConcurrencyHelpers
 import Prometheus
 
 /// The per-service series of one service: `portcullis_requests_total`,
-/// `portcullis_auth_decisions_total`, `portcullis_request_duration_seconds` and
-/// `portcullis_upstream_duration_seconds`.
+/// `portcullis_auth_decisions_total`, `portcullis_forward_auth_decisions_total`,
+/// `portcullis_request_duration_seconds` and `portcullis_upstream_duration_seconds`.
 ///
 /// Recorded per shard (one per event loop) so that the request path takes no lock shared
 /// between loops: each shard's lock is taken by its own loop, and by a scrape only. A scrape
@@ -51,12 +51,15 @@ public final class ServiceMetrics: Sendable {
     struct Counts {
         var requests: [RequestKey: Int] = [:]
         var decisions: [DecisionKey: Int] = [:]
+        /// Forward-auth decisions by outcome.
+        var forwardAuthDecisions: [String: Int] = [:]
         var requestDuration = HistogramCounts()
         var upstreamDuration = HistogramCounts()
 
         mutating func add(_ other: Counts) {
             self.requests.merge(other.requests, uniquingKeysWith: +)
             self.decisions.merge(other.decisions, uniquingKeysWith: +)
+            self.forwardAuthDecisions.merge(other.forwardAuthDecisions, uniquingKeysWith: +)
             self.requestDuration.add(other.requestDuration)
             self.upstreamDuration.add(other.upstreamDuration)
         }
@@ -91,6 +94,15 @@ public final class ServiceMetrics: Sendable {
         let key = DecisionKey(auth: auth, outcome: outcome)
         self.shard(shard).withLockedValue { counts in
             counts.decisions[key, default: 0] += 1
+        }
+    }
+
+    /// Counts one answer of the forward-auth decision endpoint about this service, in `shard`:
+    /// `outcome` is an auth outcome (`allowed`, `unauthenticated`, `forbidden`, `unavailable`) or
+    /// why no policy was asked (`throttled`, `not_found`, `method_not_allowed`, `invalid`).
+    public func recordForwardAuthDecision(shard: Int = 0, outcome: String) {
+        self.shard(shard).withLockedValue { counts in
+            counts.forwardAuthDecisions[outcome, default: 0] += 1
         }
     }
 

@@ -24,6 +24,13 @@ struct ServiceSeriesExposition {
             counts.decisions.sorted { ($0.key.auth, $0.key.outcome) < ($1.key.auth, $1.key.outcome) }
                 .map { ([("auth", $0.key.auth), ("outcome", $0.key.outcome)], $0.value) }
         }
+        self.counterFamily(
+            "portcullis_forward_auth_decisions_total",
+            help: "Answers of the forward-auth decision endpoint, by the service judged and outcome.",
+            into: &buffer
+        ) { counts in
+            counts.forwardAuthDecisions.sorted { $0.key < $1.key }.map { ([("outcome", $0.key)], $0.value) }
+        }
         self.histogramFamily(
             "portcullis_request_duration_seconds",
             help: "Time from request head to response head, by service.",

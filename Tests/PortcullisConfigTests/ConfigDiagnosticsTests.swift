@@ -277,7 +277,7 @@ struct ConfigDiagnosticsTests {
         #expect(found.contains("bad.toml:5: service[0].resource[0].path: \"/a/../b\" has an invalid segment \"..\""))
         #expect(found.contains("bad.toml:10: service[0].resource[1].methods[0]: \"G ET\" is not an HTTP method"))
         #expect(found.contains("bad.toml:11: service[0].resource[1].respond.status: must be an HTTP status in 200...599"))
-        #expect(found.contains("bad.toml:13: service[0].resource[2]: needs respond, since the service has no upstream"))
+        #expect(found.contains("bad.toml:13: service[0].resource[2]: needs respond, since the service has no upstream (or [forwardAuth], for a resource that only serves decisions)"))
         #expect(found.contains("bad.toml:21: service[0].resource[4].path: duplicates resource[3] for the same methods"))
     }
 

@@ -168,4 +168,40 @@ struct AccessLogTests {
         #expect(objects[4]["service"] == nil)
         #expect(objects.allSatisfy { ($0["client"] as? String) == "127.0.0.1" && $0["time"] is String && $0["duration_ms"] is Double })
     }
+
+    @Test("a forward-auth decision is logged with the original request's method and path")
+    func forwardAuthDecisions() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-access-\(UUID().uuidString).log").path
+        let toml = """
+            [listener]
+            port = 0
+            [accessLog]
+            path = "\(log)"
+            [forwardAuth]
+
+            [[ballerina.auth.users]]
+            username = "alice"
+            password = "alice-pass-Zq9"
+
+            [[service]]
+            name = "api"
+            basePath = "/api"
+              [[service.auth]]
+              fileUserStoreConfig = {}
+            """
+        try await GatewayHarness.run(toml) { gateway in
+            let original = [("X-Forwarded-Method", "POST"), ("X-Forwarded-Uri", "/api/orders?token=SECRET-Qz1")]
+            try await gateway.expect(200, "/_portcullis/auth", headers: original + [
+                ("authorization", "Basic " + Data("alice:alice-pass-Zq9".utf8).base64EncodedString()),
+            ])
+            try await gateway.expect(401, "/_portcullis/auth", headers: original)
+        }
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(!text.contains("SECRET-Qz1"))
+        let objects = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.map { $0["method"] as? String } == ["POST", "POST"])
+        #expect(objects.map { $0["path"] as? String } == ["/api/orders", "/api/orders"])
+        #expect(objects.map { $0["status"] as? Int } == [200, 401])
+        #expect(objects.first?["subject"] as? String == "alice")
+    }
 }

@@ -52,6 +52,7 @@ struct RouteTableTests {
         case .route(let route):
             switch route.action {
             case .proxy: return "proxy:\(route.service.name)"
+            case .decisionsOnly: return "decisions:\(route.service.name)"
             case .respond(let response):
                 guard let length = response.head.headers.first(name: "content-length") else { return "?" }
                 return "respond:\(length)"

@@ -9,6 +9,8 @@ struct ConfigValidator {
     private(set) var warnings: [ConfigDiagnostic] = []
     /// Whether the listener verifies client certificates, which `mtls` entries need.
     var acceptsClientCertificates = false
+    /// Whether `[forwardAuth]` is present: then a service may have no upstream (it serves decisions).
+    var decidesForProxies = false
 
     init(file: String, lines: TOMLLineIndex) {
         self.file = file
@@ -28,7 +30,7 @@ struct ConfigValidator {
     // MARK: The document
 
     mutating func validate(_ document: Fields) -> GatewayConfig {
-        self.checkKeys(document, at: .root, allowed: ["listener", "metrics", "accessLog", "throttling", "ballerina", "service"])
+        self.checkKeys(document, at: .root, allowed: ["listener", "metrics", "accessLog", "throttling", "forwardAuth", "ballerina", "service"])
         var config = GatewayConfig()
         if let listener = self.table(document, "listener", at: .root) {
             config.listener = self.listener(listener, at: ConfigPath.root.appending("listener"))
@@ -41,6 +43,9 @@ struct ConfigValidator {
         }
         if let accessLog = self.table(document, "accessLog", at: .root) {
             config.accessLog = self.accessLog(accessLog, at: ConfigPath.root.appending("accessLog"))
+        }
+        if let forwardAuth = self.table(document, "forwardAuth", at: .root) {
+            config.forwardAuth = self.forwardAuth(forwardAuth, at: ConfigPath.root.appending("forwardAuth"))
         }
         if let ballerina = self.table(document, "ballerina", at: .root) {
             let ballerinaPath = ConfigPath.root.appending("ballerina")
@@ -57,6 +62,7 @@ struct ConfigValidator {
             self.error(ConfigPath.root.appending("metrics").appending("port"), "must differ from listener.port")
         }
         self.acceptsClientCertificates = config.listener.secureSocket?.mutualSsl != nil
+        self.decidesForProxies = config.forwardAuth != nil
         config.services = self.services(document, at: .root, hasUsers: !config.users.isEmpty)
         config.warnings = self.warnings
         return config
@@ -120,6 +126,54 @@ struct ConfigValidator {
             }
         }
         return accessLog
+    }
+
+    mutating func forwardAuth(_ fields: Fields, at path: ConfigPath) -> ForwardAuthConfig {
+        self.checkKeys(fields, at: path, allowed: ["path", "pathPrefix"])
+        var forwardAuth = ForwardAuthConfig()
+        if let value = self.string(fields, "path", at: path) {
+            if value == "/" {
+                self.error(path.appending("path"), "must not be / (it would shadow every service at /)")
+            } else if let endpoint = self.endpointPath(value, at: path.appending("path")) {
+                forwardAuth.path = endpoint
+            }
+        }
+        if let value = self.string(fields, "pathPrefix", at: path) {
+            if value == "/" {
+                self.error(path.appending("pathPrefix"), "must not be / (every request would be a decision)")
+            } else if let prefix = self.endpointPath(value, at: path.appending("pathPrefix")) {
+                // Compared segment by segment: `/x/` and `/x` are the same prefix.
+                let trimmed = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+                if trimmed == forwardAuth.path || forwardAuth.path.hasPrefix(trimmed + "/") {
+                    self.error(path.appending("pathPrefix"), "must not contain forwardAuth.path (\(forwardAuth.path))")
+                } else {
+                    forwardAuth.pathPrefix = trimmed
+                }
+            }
+        }
+        return forwardAuth
+    }
+
+    /// A path of the gateway's own: `/` and then segments of unreserved characters, no query.
+    private mutating func endpointPath(_ value: String, at path: ConfigPath) -> String? {
+        let allowed = value.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            case UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                true
+            default:
+                false
+            }
+        }
+        let segments = value.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard value.hasPrefix("/"), allowed, !segments.contains(where: { $0 == "." || $0 == ".." }),
+            !value.contains("//")
+        else {
+            self.error(path, "\"\(value)\" must be a path starting with / (letters, digits, - _ . ~ and /; no query)")
+            return nil
+        }
+        return value
     }
 
     mutating func host(_ value: String, at path: ConfigPath) -> String {
@@ -223,8 +277,8 @@ struct ConfigValidator {
             upstreamClient = self.upstreamClient(client, at: path.appending("upstreamClient"))
         }
         let resources = self.resources(fields, at: path, hasUsers: hasUsers, hasUpstream: upstream != nil || fields["upstream"] != nil)
-        if fields["upstream"] == nil && fields["resource"] == nil {
-            self.error(path, "needs an upstream, or resources that respond")
+        if fields["upstream"] == nil && fields["resource"] == nil && !self.decidesForProxies {
+            self.error(path, "needs an upstream, or resources that respond (or [forwardAuth], for a service that only serves decisions)")
         }
         let throttling = self.table(fields, "throttling", at: path).map { self.throttling($0, at: path.appending("throttling")) }
         guard let basePath else { return nil }
@@ -301,8 +355,8 @@ struct ConfigValidator {
             if let respondFields = self.table(resourceFields, "respond", at: resourcePath) {
                 respond = self.respond(respondFields, at: resourcePath.appending("respond"))
             }
-            if respond == nil && resourceFields["respond"] == nil && !hasUpstream {
-                self.error(resourcePath, "needs respond, since the service has no upstream")
+            if respond == nil && resourceFields["respond"] == nil && !hasUpstream && !self.decidesForProxies {
+                self.error(resourcePath, "needs respond, since the service has no upstream (or [forwardAuth], for a resource that only serves decisions)")
             }
             guard let pattern else { continue }
             let methodSet = methods.map(Set.init)

@@ -12,6 +12,8 @@ public struct GatewayConfig: Sendable {
     public var accessLog: AccessLogConfig?
     /// `[throttling]`: limits on auth attempts and failures for every service without its own.
     public var throttling: ThrottlingConfig?
+    /// `[forwardAuth]`: the decision endpoint for a proxy in front; `nil` when the table is absent.
+    public var forwardAuth: ForwardAuthConfig?
     /// The file user store (`[[ballerina.auth.users]]`).
     public var users: [FileUserConfig]
     public var services: [ServiceConfig]

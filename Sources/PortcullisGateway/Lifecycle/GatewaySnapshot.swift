@@ -96,7 +96,8 @@ struct GatewaySnapshot: Sendable {
             idleTimeout: .nanoseconds(Int64(config.listener.idleTimeoutSeconds * 1e9)),
             upstreams: upstreams,
             tls: tls.serverContext,
-            readsClientCertificates: tls.verifiesClients
+            readsClientCertificates: tls.verifiesClients,
+            forwardAuth: config.forwardAuth.map(ForwardAuthEndpoint.init)
         )
         return GatewaySnapshot(
             config: config,

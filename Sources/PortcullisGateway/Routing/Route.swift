@@ -11,6 +11,9 @@ enum RouteAction: Sendable {
     case respond(FixedAnswer)
     /// Forward to the service's upstream.
     case proxy(UpstreamTarget)
+    /// Nothing: the service has no upstream and serves forward-auth decisions only. A request
+    /// made to it directly gets `404` before any auth work.
+    case decisionsOnly
 }
 
 /// One service as the request path needs it: immutable, built once from the config.

@@ -110,7 +110,7 @@ enum RouteMatch: Sendable {
                 } else if let upstream {
                     action = .proxy(upstream)
                 } else {
-                    continue  // the validator refuses this combination
+                    action = .decisionsOnly  // the validator allows this with [forwardAuth] only
                 }
                 let policy = resource.auth.map { engine.policy(for: $0) } ?? servicePolicy
                 resources.append(
@@ -122,7 +122,8 @@ enum RouteMatch: Sendable {
                     )
                 )
             }
-            let catchAll = service.resources.isEmpty ? upstream.map { Route(service: runtime, policy: servicePolicy, action: .proxy($0)) } : nil
+            let catchAll = service.resources.isEmpty
+                ? Route(service: runtime, policy: servicePolicy, action: upstream.map { .proxy($0) } ?? .decisionsOnly) : nil
             services.append(
                 CompiledService(
                     baseSegments: service.basePath.split(separator: "/").map(String.init),

@@ -52,7 +52,8 @@ import PortcullisMetrics
             logger: logger,
             requestHeaderTimeout: .seconds(30),
             idleTimeout: .seconds(60),
-            upstreams: upstreams
+            upstreams: upstreams,
+            forwardAuth: config.forwardAuth.map(ForwardAuthEndpoint.init)
         )
         let loop = LoopRuntime(eventLoop: channel.embeddedEventLoop, index: 0, gateway: gateway)
         try HTTPConnectionHandler.addHTTP1Handlers(

@@ -1,7 +1,8 @@
 import NIOCore
-import PortcullisHTTP1
 import NIOHTTP1
+import PortcullisAuth
 import PortcullisConfig
+import PortcullisHTTP1
 
 /// A response the gateway makes itself, built once at load: status, headers (with
 /// `content-length`) and body. Only `date` (and `connection` where needed) is added per request.
@@ -33,11 +34,24 @@ struct FixedAnswer: Sendable {
         )
     }
 
-    /// Serialises the whole HTTP/1 response into `buffer`, adding `date` and, when given,
-    /// `connection`; the body is left out for a `HEAD` request.
-    func write(version: HTTPVersion, date: String, connection: StaticString?, forHEAD: Bool, into buffer: inout ByteBuffer) {
+    /// Serialises the whole HTTP/1 response into `buffer`, adding `date`, the identity headers of
+    /// `identity` (`x-auth-subject`, `x-auth-scopes`, `x-auth-method`; the caller checked that
+    /// they are valid field values) and, when given, `connection`; the body is left out for a
+    /// `HEAD` request.
+    func write(version: HTTPVersion, date: String, connection: StaticString?, forHEAD: Bool, identity: Principal? = nil, into buffer: inout ByteBuffer) {
         HTTP1ResponseWriter.writeStatusLine(version: version, status: self.head.status, into: &buffer)
         buffer.writeImmutableBuffer(self.fields)
+        if let identity {
+            buffer.writeHTTPField("x-auth-subject", identity.subject)
+            // Space-separated, written in place: no joined string per answer.
+            buffer.writeStaticString("x-auth-scopes: ")
+            for (index, scope) in identity.scopes.enumerated() {
+                if index > 0 { buffer.writeStaticString(" ") }
+                buffer.writeString(scope)
+            }
+            buffer.writeStaticString("\r\n")
+            buffer.writeHTTPField("x-auth-method", identity.method.rawValue)
+        }
         buffer.writeHTTPField("date", date)
         if let connection {
             buffer.writeHTTPField("connection", connection)
@@ -48,10 +62,19 @@ struct FixedAnswer: Sendable {
         }
     }
 
-    /// The bytes ``write(version:date:connection:forHEAD:into:)`` needs at most.
-    var serialisedSize: Int { self.fields.readableBytes + self.body.readableBytes + 120 }
+    /// The bytes ``write(version:date:connection:forHEAD:identity:into:)`` needs at most.
+    func serialisedSize(identity: Principal? = nil) -> Int {
+        var size = self.fields.readableBytes + self.body.readableBytes + 120
+        if let identity {
+            size += 64 + identity.subject.utf8.count
+            for scope in identity.scopes { size += scope.utf8.count + 1 }
+        }
+        return size
+    }
 
     static let badRequest = FixedAnswer(status: .badRequest)
+    /// A forward-auth decision that lets the request through (identity headers added per answer).
+    static let decisionAllowed = FixedAnswer(status: .ok)
     static let notFound = FixedAnswer(status: .notFound)
     static let requestTimeout = FixedAnswer(status: .requestTimeout)
     static let headerFieldsTooLarge = FixedAnswer(status: .requestHeaderFieldsTooLarge)

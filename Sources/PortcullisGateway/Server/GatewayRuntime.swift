@@ -27,6 +27,8 @@ final class GatewayRuntime: Sendable {
     let tls: NIOSSLContext?
     /// Whether new TLS connections are asked for a client certificate.
     let readsClientCertificates: Bool
+    /// The decision endpoint, when `[forwardAuth]` is configured.
+    let forwardAuth: ForwardAuthEndpoint?
 
     init(
         routes: RouteTable,
@@ -36,7 +38,8 @@ final class GatewayRuntime: Sendable {
         idleTimeout: TimeAmount,
         upstreams: [UpstreamKey: UpstreamPool.Settings],
         tls: NIOSSLContext? = nil,
-        readsClientCertificates: Bool = false
+        readsClientCertificates: Bool = false,
+        forwardAuth: ForwardAuthEndpoint? = nil
     ) {
         self.routes = routes
         self.unmatched = unmatched
@@ -46,5 +49,6 @@ final class GatewayRuntime: Sendable {
         self.upstreams = upstreams
         self.tls = tls
         self.readsClientCertificates = readsClientCertificates
+        self.forwardAuth = forwardAuth
     }
 }

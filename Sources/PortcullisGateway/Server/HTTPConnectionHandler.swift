@@ -84,6 +84,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var closeAfterResponse = false
     /// The current request's access-log line, while the loop keeps an access log.
     private var log: AccessLogLine?
+    /// Whether the current request asks the forward-auth endpoint for a decision.
+    private var isDecision = false
     /// The current request's attempt, when its service is throttled.
     private var attempt: (throttle: AuthThrottle, attempt: AuthThrottle.Attempt)?
     var tickIndex = -1
@@ -311,14 +313,30 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         self.started = .now()
         self.headSince = nil
         self.method = head.method.rawValue
-        if self.loop.accessLog != nil {
-            self.log = AccessLogLine(client: self.connection.clientAddress, method: self.method, target: head.uri)
-        }
         self.isHEAD = head.method == .HEAD
         self.keepAlive = head.isKeepAlive
         self.version = head.version
         self.service = nil
         self.responseStarted = false
+        self.isDecision = false
+        // A forward-auth decision judges the request its headers (or its path) name.
+        var target = head.uri
+        if let endpoint = self.gateway.forwardAuth {
+            switch endpoint.classify(head) {
+            case .notDecision:
+                break
+            case .decision(let original):
+                self.isDecision = true
+                self.method = original.method
+                target = original.target
+            case .invalid(let problem):
+                self.isDecision = true
+                self.startLog(target: head.uri)
+                self.requestLogger.debug("refused forward-auth request", metadata: ["reason": "\(problem)"])
+                return self.refuseDecision(.badRequest, outcome: "invalid", head: head)
+            }
+        }
+        self.startLog(target: target)
         // HTTP/2: the header block's size is bounded by the HTTP/2 codec's limits; HTTP/1: the
         // decoder refused an oversized block before it became a head (see addHTTP1Handlers).
         guard !self.connection.isHTTP2 || Self.headerBytes(head.headers) <= GatewayRuntime.maximumHeaderBytes else {
@@ -327,35 +345,47 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
         let path: RequestPath
         do {
-            path = try RequestPath(target: head.uri)
+            path = try RequestPath(target: target)
         } catch {
             self.requestLogger.debug("rejected request path", metadata: ["reason": "\(error)"])
-            return self.answer(.badRequest, requestEnded: false)
+            return self.refuseDecision(.badRequest, outcome: "invalid", head: head)
         }
-        let upgrade = self.connection.isHTTP2 ? nil : Self.requestedUpgrade(head)
-        if upgrade != nil {
+        let upgradeAsked = self.connection.isHTTP2 ? nil : Self.requestedUpgrade(head)
+        if upgradeAsked != nil {
             // NIO's decoder parses nothing after an upgrade request: unless the protocol is
             // switched, the connection ends with this response.
             self.closeAfterResponse = true
         }
+        // A decision never opens an upstream connection, whatever headers it carries.
+        let upgrade = self.isDecision ? nil : upgradeAsked
         let route: Route
         switch self.gateway.routes.match(method: self.method, path: path) {
         case .notFound:
-            return self.answer(.notFound, requestEnded: false)
+            return self.refuseDecision(.notFound, outcome: "not_found", head: head)
         case .methodNotAllowed(let service, let allow):
             self.service = service.metrics
             self.log?.service = service.name
-            return self.answer(FixedAnswer(status: .methodNotAllowed, headers: [("allow", allow.joined(separator: ", "))]), requestEnded: false)
+            let answer = FixedAnswer(status: .methodNotAllowed, headers: [("allow", allow.joined(separator: ", "))])
+            return self.refuseDecision(answer, outcome: "method_not_allowed", head: head)
         case .route(let matched):
             route = matched
         }
         self.service = route.service.metrics
         self.log?.service = route.service.name
+        if !self.isDecision, case .decisionsOnly = route.action {
+            // Nothing to forward to: the service exists for decisions only.
+            return self.answer(.notFound, requestEnded: false, expectsBody: Self.declaresBody(head))
+        }
         guard !route.policy.isPublic else {
+            if self.isDecision {
+                route.service.metrics.recordForwardAuthDecision(shard: self.loop.index, outcome: "allowed")
+            }
             return self.authorized(head, route: route, principal: nil, upgrade: upgrade)
         }
-        let certificate = route.policy.usesClientCertificate || route.forwardsIdentity ? self.connection.clientCertificate : nil
-        let request = AuthRequest(authorization: head.headers.first(name: "authorization"), clientCertificate: certificate)
+        // A decision's TLS peer is the proxy asking, not its client: its certificate proves nothing
+        // about the original request, so mTLS entries do not authenticate decisions.
+        let readsCertificate = !self.isDecision && (route.policy.usesClientCertificate || route.forwardsIdentity)
+        let request = AuthRequest(authorization: head.headers.first(name: "authorization"), clientCertificate: readsCertificate ? self.connection.clientCertificate : nil)
         // The Basic user name, made only for those who read it: the access log (hashed, on a
         // refusal) and the per-user limit.
         let throttle = route.service.throttle
@@ -377,7 +407,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
                 self.log?.outcome = "throttled"
                 self.log?.reason = limiter.rawValue
                 self.log?.basicUser = nil
-                return self.answer(throttle.refusal(retryAfter: retryAfter), requestEnded: false, expectsBody: Self.declaresBody(head))
+                return self.refuseDecision(throttle.refusal(retryAfter: retryAfter), outcome: "throttled", head: head)
             }
             self.attempt = (throttle, attempt)
         }
@@ -407,6 +437,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     private func decided(_ decision: PolicyDecision, head: HTTPRequestHead, route: Route, presentedToken: Bool, upgrade: String?) {
         route.service.metrics.recordDecision(shard: self.loop.index, auth: decision.method?.rawValue ?? "none", outcome: decision.outcome.rawValue)
+        if self.isDecision {
+            route.service.metrics.recordForwardAuthDecision(shard: self.loop.index, outcome: decision.outcome.rawValue)
+        }
         self.log?.record(decision)
         if let (throttle, attempt) = self.attempt {
             switch decision.outcome {
@@ -424,6 +457,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     private func authorized(_ head: HTTPRequestHead, route: Route, principal: Principal?, upgrade: String?) {
+        if self.isDecision {
+            return self.answerDecision(principal, head: head, service: route.service.name)
+        }
         switch route.action {
         case .respond(let answer):
             self.answer(answer, requestEnded: false, expectsBody: Self.declaresBody(head))
@@ -443,7 +479,41 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             )
             self.state = .proxying(exchange)
             exchange.start()
+        case .decisionsOnly:
+            // Refused before auth (see begin); kept total.
+            self.answer(.notFound, requestEnded: false, expectsBody: Self.declaresBody(head))
         }
+    }
+
+    // MARK: Forward-auth decisions
+
+    /// The answer to an allowed decision: `200`, and the principal's identity in the headers the
+    /// proxy copies onwards (`auth_request_set`, `authResponseHeaders`, `allowed_upstream_headers`).
+    /// Never a body, never an upstream; a request body is not read (the connection closes after
+    /// the answer when one was announced).
+    private func answerDecision(_ principal: Principal?, head: HTTPRequestHead, service: String) {
+        if let principal, !Self.isRepresentable(principal) {
+            self.gateway.logger.notice(
+                "the principal's subject or scopes are not valid header values; decision answered 502",
+                metadata: ["service": "\(service)"]
+            )
+            return self.answer(.badGateway, requestEnded: false, expectsBody: Self.declaresBody(head))
+        }
+        self.answer(.decisionAllowed, requestEnded: false, expectsBody: Self.declaresBody(head), identity: principal)
+    }
+
+    /// Answers a request before any policy was asked (`400`, `404`, `405`, `429`); a decision
+    /// request's answer is counted among decisions.
+    private func refuseDecision(_ answer: FixedAnswer, outcome: String, head: HTTPRequestHead) {
+        if self.isDecision {
+            (self.service ?? self.gateway.unmatched).recordForwardAuthDecision(shard: self.loop.index, outcome: outcome)
+        }
+        self.answer(answer, requestEnded: false, expectsBody: self.isDecision && Self.declaresBody(head))
+    }
+
+    /// Whether the principal's subject and scopes can be written as header values.
+    private static func isRepresentable(_ principal: Principal) -> Bool {
+        ProxyHeaders.isFieldValue(principal.subject) && principal.scopes.allSatisfy(ProxyHeaders.isFieldValue)
     }
 
     private func replay(_ parts: [HTTPServerRequestPart]) {
@@ -456,7 +526,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     /// Writes a fixed answer; the rest of the request, if any, is read and dropped, or the
     /// connection is closed when the request still has a body to come.
-    func answer(_ answer: FixedAnswer, requestEnded: Bool, expectsBody: Bool = false) {
+    func answer(_ answer: FixedAnswer, requestEnded: Bool, expectsBody: Bool = false, identity: Principal? = nil) {
         guard let context else { return }
         if !requestEnded && expectsBody {
             // Reading (possibly a large upload, possibly never sent after Expect) only to drop it
@@ -468,6 +538,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         if !self.isHEAD { self.log?.bytes += answer.body.readableBytes }
         if self.connection.isHTTP2 {
             var head = answer.head
+            if let identity {
+                head.headers.add(name: "x-auth-subject", value: identity.subject)
+                head.headers.add(name: "x-auth-scopes", value: identity.scopes.joined(separator: " "))
+                head.headers.add(name: "x-auth-method", value: identity.method.rawValue)
+            }
             head.headers.add(name: "date", value: self.loop.date)
             self.write(.head(head))
             if answer.body.readableBytes > 0 && !self.isHEAD {
@@ -476,8 +551,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             return self.endResponse(requestEnded: requestEnded)
         }
         // One buffer, one write: status line, headers, date, body.
-        var bytes = context.channel.allocator.buffer(capacity: answer.serialisedSize)
-        answer.write(version: self.version, date: self.loop.date, connection: self.connectionField(), forHEAD: self.isHEAD, into: &bytes)
+        var bytes = context.channel.allocator.buffer(capacity: answer.serialisedSize(identity: identity))
+        answer.write(version: self.version, date: self.loop.date, connection: self.connectionField(), forHEAD: self.isHEAD, identity: identity, into: &bytes)
         self.endResponse(requestEnded: requestEnded, last: bytes)
     }
 
@@ -561,6 +636,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// The exchange's upstream answered (its head) this long after the request went out.
     func upstreamAnswered(after duration: TimeAmount) {
         self.log?.upstream = duration
+    }
+
+    /// Starts the current request's access-log line, while the loop keeps an access log; a
+    /// decision is logged with its original method and target.
+    private func startLog(target: String) {
+        if self.loop.accessLog != nil {
+            self.log = AccessLogLine(client: self.connection.clientAddress, method: self.method, target: target)
+        }
     }
 
     /// An access-log line for an answer to a request whose head was never read whole (`400`,

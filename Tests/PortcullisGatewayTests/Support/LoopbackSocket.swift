@@ -22,6 +22,17 @@ enum LoopbackSocket {
         return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
+    /// A port free now (bound and released), for a server process that binds it itself. Another
+    /// test can take it before that server does: callers retry with a fresh port on
+    /// "Address already in use".
+    static func freePort() throws -> Int {
+        guard let (descriptor, port) = Self.bound() else {
+            throw ExternalTool.Failure(command: "bind", output: "no free loopback port")
+        }
+        close(descriptor)
+        return port
+    }
+
     /// Whether something accepts connections on 127.0.0.1:`port`.
     static func accepts(port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -68,7 +68,7 @@ final class SlapdServer: TestServer, @unchecked Sendable {
         var attempt = 1
         while true {
             do {
-                return try await Self.launch(folder: folder, port: try Self.freePort(), tlsPort: tls == nil ? nil : try Self.freePort())
+                return try await Self.launch(folder: folder, port: try LoopbackSocket.freePort(), tlsPort: tls == nil ? nil : try LoopbackSocket.freePort())
             } catch let failure as ExternalTool.Failure where failure.output.contains("Address already in use") && attempt < 5 {
                 attempt += 1
             }
@@ -141,15 +141,6 @@ final class SlapdServer: TestServer, @unchecked Sendable {
     /// Starts a directory, runs `body`, stops it whether `body` throws or not.
     static func run<Result: Sendable>(tls: TLSFiles? = nil, _ body: (SlapdServer) async throws -> Result) async throws -> Result {
         try await withTestServer({ try await Self.start(tls: tls) }, body)
-    }
-
-    /// A port free now (bound and released; slapd cannot take a port from a socket we hold).
-    private static func freePort() throws -> Int {
-        guard let (descriptor, port) = LoopbackSocket.bound() else {
-            throw ExternalTool.Failure(command: "bind", output: "no free loopback port")
-        }
-        close(descriptor)
-        return port
     }
 
     private static func config(folder: String, tls: TLSFiles?) -> String {
