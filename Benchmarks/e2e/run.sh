@@ -20,6 +20,8 @@
 #   LDAP + proxy            /ldap/             vs  nginx proxy_pass without auth   (warm cache)
 #   LDAP + answer here      /ldaphello         vs  nginx return 200                (warm cache)
 #   OAuth2 upstream auth    /tokenup/          vs  nginx proxy_pass without auth   (client-credentials token, cached)
+#   Forward auth via nginx  nginx auth_request asking the gateway, then proxy_pass   vs  nginx auth_basic ({SHA}) + proxy_pass
+#   Decision (ext_authz)    /_portcullis/ext_authz/basic/ (a forward-auth decision)  vs  nginx auth_basic ({SHA}) + a static file
 # The gateway's Basic user is bcrypt cost 10: with its credential cache only the first request pays.
 # The JWT is minted by `portcullis token` with a key made here; after the first request every one is
 # a verification-cache hit. The introspection rows ask a real authorization server (django-oauth-toolkit,
@@ -37,7 +39,7 @@ WORKERS=${WORKERS:-$(nproc)}   # nginx workers = the gateway's event-loop thread
 source "$root/Benchmarks/e2e/lib.sh"
 prepare nginx=nginx-light wrk=wrk htpasswd=apache2-utils openssl=openssl slapd=slapd
 
-BACKEND=18080; PASSTHROUGH=18086; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095; LDAP=18096
+BACKEND=18080; PASSTHROUGH=18086; NGX_FA=18087; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095; LDAP=18096
 
 python="$root/.build/test-python/bin/python"
 if ! "$python" -c "import django, oauth2_provider" 2>/dev/null; then
@@ -93,6 +95,20 @@ http {
         listen 127.0.0.1:$NGX_RETURN;
         location / { default_type text/plain; return 200 "Hello, World!"; }
     }
+    # Forward auth: every request asks the gateway (docs/FORWARD_AUTH.md), over kept-alive connections.
+    upstream portcullis { server 127.0.0.1:$GATEWAY; keepalive 64; }
+    server {
+        listen 127.0.0.1:$NGX_FA;
+        location = /_portcullis_auth {
+            internal;
+            proxy_pass http://portcullis/_portcullis/auth;
+            proxy_http_version 1.1; proxy_set_header Connection "";
+            proxy_pass_request_body off; proxy_set_header Content-Length "";
+            proxy_set_header X-Original-URI \$request_uri; proxy_set_header X-Original-Method \$request_method;
+        }
+        location / { auth_request /_portcullis_auth;
+                     proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }
 }
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
@@ -109,6 +125,8 @@ grep -q ready "$work/slapd.out" || { echo "error: slapd did not start: $(cat "$w
 cat > "$work/gateway.toml" <<TOML
 [listener]
 port = $GATEWAY
+[forwardAuth]
+pathPrefix = "/_portcullis/ext_authz"
 [[ballerina.auth.users]]
 username = "alice"
 password = "$(cut -d: -f2 "$work/bcrypt.htpasswd")"
@@ -219,6 +237,8 @@ row "Introspect + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/introspecthello/
 row "LDAP + proxy vs none" 200 "http://127.0.0.1:$GATEWAY/ldap/" "http://127.0.0.1:$NGX_PROXY/" "$auth"
 row "OAuth2 upstream auth vs none" 200 "http://127.0.0.1:$GATEWAY/tokenup/" "http://127.0.0.1:$NGX_PROXY/"
 row "LDAP + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/ldaphello/" "http://127.0.0.1:$NGX_RETURN/" "$auth"
+row "Forward auth via nginx" 200 "http://127.0.0.1:$NGX_FA/basic/" "http://127.0.0.1:$NGX_SHA/" "$auth"
+row "Decision (ext_authz) Basic" 200 "http://127.0.0.1:$GATEWAY/_portcullis/ext_authz/basic/" "http://127.0.0.1:$NGX_HELLO/" "$auth"
 
 echo
 echo "ratio = median over ${ROUNDS:-3} alternating rounds of gateway req/s / nginx req/s. Targets (lean request path issue):"

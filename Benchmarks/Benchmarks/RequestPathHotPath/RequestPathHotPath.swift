@@ -78,6 +78,19 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // What nginx auth_request sends: the decision endpoint, the original request in headers.
+    let decision = request(
+        "GET /_portcullis/auth HTTP/1.1\r\nHost: gateway\r\nX-Original-URI: /hello/\r\nX-Original-Method: GET\r\nAuthorization: Basic YWxpY2U6YWxpY2UxMjM=\r\n\r\n"
+    )
+    Benchmark("Request.decision.basicCached") { benchmark in
+        let connection = await connection()
+        precondition(try! connection.exchange(decision) > 0)  // fills the credential cache
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try! connection.exchange(decision))
+        }
+    }
+
     let notFound = request("GET /nowhere HTTP/1.1\r\nHost: gateway\r\n\r\n")
     Benchmark("Request.404") { benchmark in
         let connection = await connection()
@@ -93,6 +106,8 @@ enum Fixtures {
     /// the loop: an `EmbeddedChannel` cannot wait for bcrypt's thread); she holds `hello`.
     static let config = try! ConfigLoader.parse(
         """
+        [forwardAuth]
+
         [[ballerina.auth.users]]
         username = "alice"
         password = "@sha256:4e40e8ffe0ee32fa53e139147ed559229a5930f89c2204706fc174beb36210b3"
