@@ -22,6 +22,58 @@ struct ConfigDiagnosticsTests {
         #expect(found[0].hasPrefix("bad.toml:2: (document): TOML syntax error"))
     }
 
+    @Test("inputs the TOML parser would abort on are refused first: a table header without a key, a mismatched bracket, a NUL")
+    func parserAborts() {
+        // toml++ asserts (and aborts the process) on these; found by fuzzing.
+        for header in ["[~a]", "[[ ~a]]", "[\n", "[#x]", "[é]", "[ .a]"] {
+            #expect(
+                self.diagnostics("x = 1\n\(header)\n")
+                    == ["bad.toml:2: (document): TOML syntax error: a table header must start with a key (letters, digits, _ or -, or a quoted key)"],
+                "\(header)"
+            )
+        }
+        #expect(
+            self.diagnostics("\u{FEFF}[\n")
+                == ["bad.toml:1: (document): TOML syntax error: a table header must start with a key (letters, digits, _ or -, or a quoted key)"]
+        )
+        #expect(self.diagnostics("a = [\n}") == ["bad.toml:2: (document): TOML syntax error: a '}' where the array open before it needs a ']'"])
+        #expect(self.diagnostics("a = [1, }") == ["bad.toml:1: (document): TOML syntax error: a '}' where the array open before it needs a ']'"])
+        #expect(self.diagnostics("a = { b = [1] ]") == ["bad.toml:1: (document): TOML syntax error: a ']' where the inline table open before it needs a '}'"])
+        #expect(self.diagnostics("[listener]\nport = 1 # a\u{0}b\n") == ["bad.toml:2: (document): TOML syntax error: a NUL character"])
+        #expect(self.diagnostics("a = \"x\\\"\u{0}\"\n") == ["bad.toml:1: (document): TOML syntax error: a NUL character"])
+    }
+
+    @Test("the pre-check leaves valid documents alone: brackets inside values and strings are not headers")
+    func parserPreflightValid() throws {
+        let source = #"""
+            [listener]
+            port = 9090
+            nested = [
+            [{ a = 1 }],
+            [ ~2 ],
+            ]
+            [metrics]
+            path = """
+            [~not a header]
+            """
+            [ "quoted" ]
+            [[service]]
+            basePath = "/a"
+            upstream = "http://127.0.0.1:8080"
+            name = 'single[~'
+              [[service.auth]]
+              scopes = [
+                "a",
+                "[~b]",
+              ]
+              fileUserStoreConfig = {}
+            """#
+        let found = self.diagnostics(source)
+        // Past the TOML parser's pre-check (`[ ~2 ]` is the parser's own error, at line 5), never a
+        // table-header refusal for a bracket inside a value or a string.
+        #expect(!found.contains { $0.contains("table header") }, "\(found)")
+    }
+
     @Test("unknown keys are refused at their line, at any depth")
     func unknownKeys() {
         let found = self.diagnostics(

@@ -32,6 +32,9 @@ public enum ConfigLoader {
 
     /// Validates a configuration held in memory; `file` is used in diagnostics.
     public static func parse(_ source: String, file: String) throws(ConfigError) -> GatewayConfig {
+        if let (line, problem) = TOMLPreflight.problem(in: source) {
+            throw ConfigError(diagnostics: [ConfigDiagnostic(file: file, line: line, path: .root, message: "TOML syntax error: \(problem)")])
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: source)

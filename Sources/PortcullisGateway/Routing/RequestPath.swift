@@ -11,7 +11,8 @@ struct RequestPath {
     enum Problem: Error {
         /// Not an origin-form path (`/...`).
         case notOriginForm
-        /// A `.` or `..` segment, plain or percent-encoded, or an encoded `/` or `\`.
+        /// A `.` or `..` segment, plain or percent-encoded, an encoded `/` or `\`, or a `%` not
+        /// followed by two hex digits.
         case ambiguousSegment
     }
 
@@ -39,7 +40,10 @@ struct RequestPath {
     }
 
     private static func isAmbiguous(_ segment: Substring.UTF8View) -> Bool {
-        // Decode only what matters: `%2e`/`%2E` counts as a dot, `%2f`, `%5c` and `\` are refused.
+        // Decode only what matters: `%2e`/`%2E` counts as a dot, `%2f`, `%5c` and `\` are refused,
+        // and so is a `%` without two hex digits after it. Lenient decoders read `%%5c` as `%` and
+        // then `%5c`, a backslash, so a malformed escape would hide the one after it (found by
+        // fuzzing: `/a/12%%5c41` passed).
         var dots = 0
         var others = 0
         var index = segment.startIndex
@@ -48,9 +52,9 @@ struct RequestPath {
             if byte == UInt8(ascii: "\\") { return true }
             if byte == UInt8(ascii: "%") {
                 let high = segment.index(after: index)
-                guard high != segment.endIndex else { others += 1; break }
+                guard high != segment.endIndex, Self.isHexDigit(segment[high]) else { return true }
                 let low = segment.index(after: high)
-                guard low != segment.endIndex else { others += 1; break }
+                guard low != segment.endIndex, Self.isHexDigit(segment[low]) else { return true }
                 switch (segment[high], segment[low] | 0x20) {
                 case (UInt8(ascii: "2"), UInt8(ascii: "f")), (UInt8(ascii: "5"), UInt8(ascii: "c")): return true
                 case (UInt8(ascii: "2"), UInt8(ascii: "e")): dots += 1
@@ -63,5 +67,12 @@ struct RequestPath {
             index = segment.index(after: index)
         }
         return others == 0 && (dots == 1 || dots == 2)
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
+        default: false
+        }
     }
 }

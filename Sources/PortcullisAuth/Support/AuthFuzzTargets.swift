@@ -1,0 +1,95 @@
+import ExtrasBase64
+
+/// The engine's parsers of hostile input as fuzz targets: each takes arbitrary bytes, must never
+/// crash, and traps (`preconditionFailure`) when an invariant of its parser does not hold.
+///
+/// Called by the libFuzzer executables in `FuzzTesting/` (built with `-sanitize=fuzzer,address`)
+/// and, without sanitizers, by the test suite, which replays the committed corpora and
+/// `FuzzTesting/FailCases/` through the same functions.
+@_spi(Fuzzing) public enum AuthFuzzTargets {
+    /// The `Authorization` header parser. A Basic credential it accepts parses again, to the same
+    /// credential, from its canonical encoding; a bearer token is the header's last word.
+    public static func authorization(_ bytes: [UInt8]) {
+        let value = String(decoding: bytes, as: UTF8.self)
+        switch PresentedCredential.parse(value) {
+        case .basic(let credentials):
+            let canonical = "Basic " + Base64.encodeToString(bytes: credentials.decoded)
+            guard case .basic(let again) = PresentedCredential.parse(canonical), again == credentials else {
+                preconditionFailure("a Basic credential does not survive its canonical encoding")
+            }
+            precondition(!credentials.username.isEmpty && !credentials.username.contains(":"), "a Basic user name is empty or holds ':'")
+        case .bearer(let token):
+            precondition(!token.isEmpty && value.hasSuffix(token), "a bearer token is not the header's end")
+            precondition(token.utf8.count <= PresentedCredential.maximumLength, "a bearer token over the size limit")
+        case .none, .malformed:
+            break
+        }
+    }
+
+    /// The compact JWT splitter and its strict JSON reader. What it accepts signs the token's own
+    /// first two segments, and claims parsed twice are equal.
+    public static func compactJWT(_ bytes: [UInt8]) {
+        let token = String(decoding: bytes, as: UTF8.self)
+        guard let jwt = try? CompactJWT(token) else { return }
+        let tokenBytes = Array(token.utf8)
+        precondition(tokenBytes.starts(with: jwt.signingInput), "the signing input is not the token's start")
+        precondition(tokenBytes.count > jwt.signingInput.count, "no signature segment after the signing input")
+        precondition(!jwt.signature.isEmpty, "an empty signature was accepted")
+        guard let again = try? CompactJWT(token), again.claims == jwt.claims else {
+            preconditionFailure("the same token parsed to different claims")
+        }
+    }
+
+    /// The JSON reader on its own (token headers and payloads, introspection answers).
+    public static func jsonObject(_ bytes: [UInt8]) {
+        guard let object = try? JSONClaimsParser.parseObject(bytes) else { return }
+        guard let again = try? JSONClaimsParser.parseObject(bytes), again == object else {
+            preconditionFailure("the same JSON parsed to different values")
+        }
+    }
+
+    /// An RFC 7662 introspection answer: scopes are whitespace-free words.
+    public static func introspectionAnswer(_ bytes: [UInt8]) {
+        guard let answer = try? IntrospectionAnswer.parse(bytes, scopeKey: "scope") else { return }
+        for scope in answer.scopes {
+            precondition(!scope.isEmpty, "an empty scope")
+            precondition(!scope.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }), "a scope holds whitespace")
+        }
+        if let expiresAt = answer.expiresAt {
+            precondition(expiresAt.isFinite, "a non-finite exp")
+        }
+    }
+
+    /// RFC 4515 escaping: the result holds none of `*`, `(`, `)`, NUL, and no `\` that does not
+    /// start a two-digit escape; unescaping gives the input back.
+    public static func ldapFilterValue(_ bytes: [UInt8]) {
+        let value = String(decoding: bytes, as: UTF8.self)
+        let escaped = Array(LDAPFilter.escape(value).utf8)
+        var unescaped: [UInt8] = []
+        var index = 0
+        while index < escaped.count {
+            let byte = escaped[index]
+            precondition(byte != UInt8(ascii: "*") && byte != UInt8(ascii: "(") && byte != UInt8(ascii: ")") && byte != 0, "a filter metacharacter left unescaped")
+            if byte == UInt8(ascii: "\\") {
+                guard index + 2 < escaped.count, let high = Self.hexValue(escaped[index + 1]), let low = Self.hexValue(escaped[index + 2]) else {
+                    preconditionFailure("a backslash without two hex digits")
+                }
+                unescaped.append(high << 4 | low)
+                index += 3
+            } else {
+                unescaped.append(byte)
+                index += 1
+            }
+        }
+        precondition(unescaped == Array(value.utf8), "unescaping does not give the value back")
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
