@@ -430,7 +430,7 @@ public struct HTTP1ResponseParser: Sendable {
     /// and a value of visible characters, spaces, tabs and obs-text.
     static func parseField(_ line: UnsafeRawBufferPointer) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
-        for index in 0..<colon where !Self.isTokenCharacter(line[index]) {
+        for index in 0..<colon where !HTTP1Field.isTokenCharacter(line[index]) {
             return nil
         }
         var first = colon + 1
@@ -442,20 +442,6 @@ public struct HTTP1ResponseParser: Sendable {
             guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return nil }
         }
         return (UnsafeRawBufferPointer(rebasing: line[..<colon]), UnsafeRawBufferPointer(rebasing: line[first..<end]))
-    }
-
-    /// tchar (RFC 9110 §5.6.2).
-    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
     }
 
     /// 1*DIGIT, at most 18 digits.

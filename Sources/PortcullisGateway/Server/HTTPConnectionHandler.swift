@@ -333,7 +333,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
                 self.isDecision = true
                 self.startLog(target: head.uri)
                 self.requestLogger.debug("refused forward-auth request", metadata: ["reason": "\(problem)"])
-                return self.refuseDecision(.badRequest, outcome: "invalid", head: head)
+                return self.refuseBeforePolicy(.badRequest, outcome: "invalid", head: head)
             }
         }
         self.startLog(target: target)
@@ -348,7 +348,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             path = try RequestPath(target: target)
         } catch {
             self.requestLogger.debug("rejected request path", metadata: ["reason": "\(error)"])
-            return self.refuseDecision(.badRequest, outcome: "invalid", head: head)
+            return self.refuseBeforePolicy(.badRequest, outcome: "invalid", head: head)
         }
         let upgradeAsked = self.connection.isHTTP2 ? nil : Self.requestedUpgrade(head)
         if upgradeAsked != nil {
@@ -361,12 +361,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         let route: Route
         switch self.gateway.routes.match(method: self.method, path: path) {
         case .notFound:
-            return self.refuseDecision(.notFound, outcome: "not_found", head: head)
+            return self.refuseBeforePolicy(.notFound, outcome: "not_found", head: head)
         case .methodNotAllowed(let service, let allow):
             self.service = service.metrics
             self.log?.service = service.name
             let answer = FixedAnswer(status: .methodNotAllowed, headers: [("allow", allow.joined(separator: ", "))])
-            return self.refuseDecision(answer, outcome: "method_not_allowed", head: head)
+            return self.refuseBeforePolicy(answer, outcome: "method_not_allowed", head: head)
         case .route(let matched):
             route = matched
         }
@@ -407,7 +407,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
                 self.log?.outcome = "throttled"
                 self.log?.reason = limiter.rawValue
                 self.log?.basicUser = nil
-                return self.refuseDecision(throttle.refusal(retryAfter: retryAfter), outcome: "throttled", head: head)
+                return self.refuseBeforePolicy(throttle.refusal(retryAfter: retryAfter), outcome: "throttled", head: head, expectsBody: Self.declaresBody(head))
             }
             self.attempt = (throttle, attempt)
         }
@@ -503,12 +503,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     /// Answers a request before any policy was asked (`400`, `404`, `405`, `429`); a decision
-    /// request's answer is counted among decisions.
-    private func refuseDecision(_ answer: FixedAnswer, outcome: String, head: HTTPRequestHead) {
+    /// request's answer is counted among decisions. `expectsBody`: whether to close rather than
+    /// read an announced body; by default only a decision's (which is never read).
+    private func refuseBeforePolicy(_ answer: FixedAnswer, outcome: String, head: HTTPRequestHead, expectsBody: Bool? = nil) {
         if self.isDecision {
             (self.service ?? self.gateway.unmatched).recordForwardAuthDecision(shard: self.loop.index, outcome: outcome)
         }
-        self.answer(answer, requestEnded: false, expectsBody: self.isDecision && Self.declaresBody(head))
+        self.answer(answer, requestEnded: false, expectsBody: expectsBody ?? (self.isDecision && Self.declaresBody(head)))
     }
 
     /// Whether the principal's subject and scopes can be written as header values.
