@@ -123,6 +123,7 @@ public struct Gateway: Service {
         if let reloader = self.reloader {
             services.append(.init(service: ReloadService(reloader: reloader, installer: installer), successTerminationBehavior: .ignore))
         }
+        services.append(.init(service: MemoryTrimService(loops: loops, logger: logger), successTerminationBehavior: .ignore))
         if let metricsConfig = self.config.metrics {
             let metricsApp = Application(
                 router: MetricsEndpoint.router(config: metricsConfig, metrics: self.metrics, readiness: readiness),

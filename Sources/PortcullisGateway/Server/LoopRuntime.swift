@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import NIOCore
+import Synchronization
 
 /// What the connections of one event loop share: the installed ``GatewayRuntime``, its upstream
 /// pools, a coarse clock, the `Date` header and the handlers its timer sweeps.
@@ -36,6 +37,9 @@ final class LoopRuntime: @unchecked Sendable {
     private(set) var date: String
     private var dateSecond: Int = -1
     private var tickers: [any LoopTicking] = []
+    /// How many handlers (connections, HTTP/2 streams) were registered at the last tick: written by
+    /// this loop each tick, read by ``MemoryTrimService`` from elsewhere.
+    let liveHandlers = Atomic<Int>(0)
     private var requestCount: UInt64 = 0
     private let loopID = UInt64.random(in: 0...0xFFFF)
     private var ticker: RepeatedTask?
@@ -134,6 +138,7 @@ final class LoopRuntime: @unchecked Sendable {
             pool.sweep(now: self.now)
         }
         self.accessLog?.handOver()
+        self.liveHandlers.store(self.tickers.count, ordering: .relaxed)
     }
 
     private func refreshDate() {
