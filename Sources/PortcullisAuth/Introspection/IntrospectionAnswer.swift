@@ -54,7 +54,7 @@ struct IntrospectionAnswer: Sendable, Equatable {
         case nil, .null?:
             break
         case .string(let scope)?:
-            answer.scopes = scope.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+            answer.scopes = ScopeList.split(scope, separators: [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n")])
         case .array(let elements)?:
             for element in elements {
                 guard case .string(let scope) = element else {

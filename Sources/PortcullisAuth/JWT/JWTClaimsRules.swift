@@ -84,7 +84,7 @@ struct JWTClaimsRules: Sendable {
     /// Scopes from a space-separated string or an array of strings; other types give none.
     private func scopes(_ value: ClaimValue?) -> [String] {
         switch value {
-        case .string(let text)?: text.split(separator: " ").map(String.init)
+        case .string(let text)?: ScopeList.split(text)
         case .array(let elements)?: elements.compactMap { if case .string(let scope) = $0 { scope } else { nil } }
         default: []
         }
