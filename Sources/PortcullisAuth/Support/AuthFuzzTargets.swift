@@ -1,4 +1,5 @@
 import ExtrasBase64
+import PortcullisConfig
 
 /// The engine's parsers of hostile input as fuzz targets: each takes arbitrary bytes, must never
 /// crash, and traps (`preconditionFailure`) when an invariant of its parser does not hold.
@@ -71,7 +72,7 @@ import ExtrasBase64
             let byte = escaped[index]
             precondition(byte != UInt8(ascii: "*") && byte != UInt8(ascii: "(") && byte != UInt8(ascii: ")") && byte != 0, "a filter metacharacter left unescaped")
             if byte == UInt8(ascii: "\\") {
-                guard index + 2 < escaped.count, let high = Self.hexValue(escaped[index + 1]), let low = Self.hexValue(escaped[index + 2]) else {
+                guard index + 2 < escaped.count, let high = [UInt8].hexadecimalDigit(escaped[index + 1]), let low = [UInt8].hexadecimalDigit(escaped[index + 2]) else {
                     preconditionFailure("a backslash without two hex digits")
                 }
                 unescaped.append(high << 4 | low)
@@ -82,14 +83,5 @@ import ExtrasBase64
             }
         }
         precondition(unescaped == Array(value.utf8), "unescaping does not give the value back")
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

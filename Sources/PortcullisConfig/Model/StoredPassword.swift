@@ -111,7 +111,7 @@ extension [UInt8] {
     }
 
     /// The value of one hexadecimal digit (either case), or `nil`.
-    static func hexadecimalDigit(_ character: UInt8) -> UInt8? {
+    public static func hexadecimalDigit(_ character: UInt8) -> UInt8? {
         switch character {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10

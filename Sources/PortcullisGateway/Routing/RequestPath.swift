@@ -1,3 +1,5 @@
+import PortcullisConfig
+
 /// The segments of a request path, checked for tricks that would let an upstream see a
 /// different path than the gateway matched.
 ///
@@ -52,9 +54,9 @@ struct RequestPath {
             if byte == UInt8(ascii: "\\") { return true }
             if byte == UInt8(ascii: "%") {
                 let high = segment.index(after: index)
-                guard high != segment.endIndex, Self.isHexDigit(segment[high]) else { return true }
+                guard high != segment.endIndex, [UInt8].hexadecimalDigit(segment[high]) != nil else { return true }
                 let low = segment.index(after: high)
-                guard low != segment.endIndex, Self.isHexDigit(segment[low]) else { return true }
+                guard low != segment.endIndex, [UInt8].hexadecimalDigit(segment[low]) != nil else { return true }
                 switch (segment[high], segment[low] | 0x20) {
                 case (UInt8(ascii: "2"), UInt8(ascii: "f")), (UInt8(ascii: "5"), UInt8(ascii: "c")): return true
                 case (UInt8(ascii: "2"), UInt8(ascii: "e")): dots += 1
@@ -67,12 +69,5 @@ struct RequestPath {
             index = segment.index(after: index)
         }
         return others == 0 && (dots == 1 || dots == 2)
-    }
-
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
-        default: false
-        }
     }
 }
