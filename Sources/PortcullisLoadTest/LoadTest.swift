@@ -1,14 +1,27 @@
+import Histogram
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Runs a ``LoadTestPlan``: opens the connections over `threads` event loops, runs the schedule
-/// on each loop, and merges what they measured.
+/// on each loop, reports what each interval measured while it goes on, and merges what the loops
+/// measured.
 public enum LoadTest {
-    public static func run(_ plan: LoadTestPlan) async throws -> LoadTestReport {
+    /// Runs `plan`; `progress` is called once per `plan.progressInterval` and once more, marked
+    /// final, for the rest after the end.
+    public static func run(
+        _ plan: LoadTestPlan,
+        progress: @escaping @Sendable (LoadTestProgress) async -> Void = { _ in }
+    ) async throws -> LoadTestReport {
         let threads = max(1, min(plan.threads, plan.connections))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         do {
-            let report = try await Self.run(plan, threads: threads, on: group)
+            let report = try await Self.run(plan, threads: threads, on: group, progress: progress)
             try? await group.shutdownGracefully()
             return report
         } catch {
@@ -17,27 +30,128 @@ public enum LoadTest {
         }
     }
 
-    private static func run(_ plan: LoadTestPlan, threads: Int, on group: MultiThreadedEventLoopGroup) async throws -> LoadTestReport {
+    private static func run(
+        _ plan: LoadTestPlan,
+        threads: Int,
+        on group: MultiThreadedEventLoopGroup,
+        progress: @escaping @Sendable (LoadTestProgress) async -> Void
+    ) async throws -> LoadTestReport {
         let loops = Array(group.makeIterator())
         var drivers: [LoopDriver] = []
         for (index, loop) in loops.enumerated() {
-            let connections = plan.connections / threads + (index < plan.connections % threads ? 1 : 0)
-            let rate: Double?
-            if case .constantRate(let total) = plan.model { rate = total / Double(threads) } else { rate = nil }
-            drivers.append(LoopDriver(loop: loop, plan: plan, connections: connections, rate: rate))
+            func share(_ total: Int) -> Int { total / threads + (index < total % threads ? 1 : 0) }
+            drivers.append(
+                LoopDriver(
+                    loop: loop, index: index, of: threads, plan: plan, connections: share(plan.connections),
+                    requestLimit: plan.requestLimit.map(share)
+                )
+            )
         }
         for driver in drivers {
             try await driver.connect().get()
         }
+        let cpuBefore = Self.processCPUNanoseconds()
         let start = Int64(NIODeadline.now().uptimeNanoseconds)
+        let measuredStartEpoch = Self.epochSeconds() + Double(plan.warmup.nanoseconds) / 1e9
+        let results = drivers.map { $0.run(start: start) }
+        // Reports each interval of the measured time at its end until cancelled; returns the
+        // index of the interval still open.
+        let reporter = Task { () -> Int in
+            let length = plan.progressInterval.nanoseconds
+            let measureFrom = start + plan.warmup.nanoseconds
+            var index = 0
+            while !Task.isCancelled {
+                let wait = measureFrom + Int64(index + 1) * length - Int64(NIODeadline.now().uptimeNanoseconds)
+                if wait > 0 {
+                    do { try await Task.sleep(nanoseconds: UInt64(wait)) } catch { break }
+                }
+                guard let interval = try? await Self.interval(of: drivers, index: index, length: length, plan: plan, epoch: measuredStartEpoch, final: false)
+                else { break }
+                await progress(interval)
+                index += 1
+            }
+            return index
+        }
         var classes = Array(repeating: ClassStatistics(), count: plan.classes.count)
         var accounting = LoadTestAccounting()
-        let results = drivers.map { $0.run(start: start) }
-        for future in results {
-            let result = try await future.get()
-            for index in classes.indices { classes[index].add(result.classes[index]) }
-            accounting.add(result.accounting)
+        var lateness = ClassStatistics.histogram()
+        var credentialsUsed = Array(repeating: 0, count: plan.classes.count)
+        var sent = Array(repeating: 0, count: plan.classes.count)
+        var endedAt = start
+        do {
+            for future in results {
+                let result = try await future.get()
+                for index in classes.indices {
+                    classes[index].add(result.classes[index])
+                    credentialsUsed[index] += result.credentialsUsed[index]
+                    sent[index] += result.sent[index]
+                }
+                accounting.add(result.accounting)
+                lateness.add(result.lateness)
+                endedAt = max(endedAt, result.endedAt)
+            }
+        } catch {
+            reporter.cancel()
+            throw error
         }
-        return LoadTestReport(plan: plan, classes: classes, accounting: accounting)
+        let wall = Int64(NIODeadline.now().uptimeNanoseconds) - start
+        let cpu = Self.processCPUNanoseconds() - cpuBefore
+        reporter.cancel()
+        let last = await reporter.value
+        let measureFrom = start + plan.warmup.nanoseconds
+        let lastStart = measureFrom + Int64(last) * plan.progressInterval.nanoseconds
+        await progress(
+            try await Self.interval(of: drivers, index: last, length: max(endedAt - lastStart, 0), plan: plan, epoch: measuredStartEpoch, final: true)
+        )
+        return LoadTestReport(
+            plan: plan,
+            classes: classes,
+            accounting: accounting,
+            lateness: lateness,
+            credentialsUsed: credentialsUsed,
+            sent: sent,
+            measuredNanoseconds: max(endedAt - measureFrom, 1),
+            cpuShare: wall > 0 ? Double(cpu) / (Double(wall) * Double(threads)) : 0
+        )
+    }
+
+    /// Interval `index` of the measured time (the last one, `final`, takes whatever is left).
+    private static func interval(
+        of drivers: [LoopDriver],
+        index: Int,
+        length: Int64,
+        plan: LoadTestPlan,
+        epoch: Double,
+        final: Bool
+    ) async throws -> LoadTestProgress {
+        var merged = LoopDriver.Interval(classCount: plan.classes.count)
+        let before = final ? Int.max : index + 1
+        for driver in drivers {
+            merged.add(try await driver.loop.submit { driver.takeIntervals(before: before) }.get())
+        }
+        return LoadTestProgress(
+            startNanoseconds: plan.warmup.nanoseconds + Int64(index) * plan.progressInterval.nanoseconds,
+            lengthNanoseconds: length,
+            completed: merged.completed,
+            failed: merged.failed,
+            classes: merged.classes,
+            final: final,
+            measuredStartEpochSeconds: epoch
+        )
+    }
+
+    /// The wall clock, in seconds since the epoch.
+    static func epochSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// User and system CPU time of this process so far.
+    static func processCPUNanoseconds() -> Int64 {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func nanoseconds(_ time: timeval) -> Int64 { Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_usec) * 1_000 }
+        return nanoseconds(usage.ru_utime) + nanoseconds(usage.ru_stime)
     }
 }

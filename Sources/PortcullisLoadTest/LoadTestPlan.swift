@@ -7,9 +7,18 @@ public struct LoadTestPlan: Sendable {
         /// Each connection sends its next request when the previous answer has arrived: the most
         /// the target does.
         case closedLoop
-        /// Requests at a constant rate (per second), each measured from its intended send time
-        /// (coordinated omission corrected), whether or not a connection was free then.
-        case constantRate(Double)
+        /// Requests on a schedule (a constant rate or a ramp), each measured from its intended
+        /// send time (coordinated omission corrected), whether or not a connection was free then.
+        case openLoop(RateSchedule)
+
+        /// Requests at a constant rate (per second).
+        public static func constantRate(_ rate: Double) -> Model { .openLoop(RateSchedule(rate: rate)) }
+
+        /// The schedule, for an open loop.
+        public var schedule: RateSchedule? {
+            if case .openLoop(let schedule) = self { return schedule }
+            return nil
+        }
     }
 
     public var target: LoadTestTarget
@@ -26,6 +35,13 @@ public struct LoadTestPlan: Sendable {
     public var timeout: TimeAmount
     /// The credential classes, sharing the requests by their weights; at least one.
     public var classes: [RequestClass]
+    /// Measured requests after which the run ends (when they are answered), if it does not
+    /// end at `duration` first.
+    public var requestLimit: Int?
+    /// How the connections speak: HTTP/1.1 in clear or over TLS.
+    public var transport: LoadTestTransport
+    /// How often a ``LoadTestProgress`` is reported while the run goes on.
+    public var progressInterval: TimeAmount
 
     public init(
         target: LoadTestTarget,
@@ -35,7 +51,10 @@ public struct LoadTestPlan: Sendable {
         duration: TimeAmount = .seconds(10),
         warmup: TimeAmount = .zero,
         timeout: TimeAmount = .seconds(10),
-        classes: [RequestClass] = [RequestClass(name: "default")]
+        classes: [RequestClass] = [RequestClass(name: "default")],
+        requestLimit: Int? = nil,
+        transport: LoadTestTransport = .cleartext,
+        progressInterval: TimeAmount = .seconds(1)
     ) {
         self.target = target
         self.model = model
@@ -45,15 +64,20 @@ public struct LoadTestPlan: Sendable {
         self.warmup = warmup
         self.timeout = timeout
         self.classes = classes.isEmpty ? [RequestClass(name: "default")] : classes
+        self.requestLimit = requestLimit
+        self.transport = transport
+        self.progressInterval = progressInterval
     }
 }
 
-/// An `http://` URL to load.
+/// An `http://` or `https://` URL to load.
 public struct LoadTestTarget: Sendable, Equatable {
     public var host: String
     public var port: Int
     /// The request target: path and query.
     public var path: String
+    /// Whether the URL is `https://`.
+    public var secure: Bool
 
     /// Why a URL cannot be a target.
     public enum ParseError: Error, Equatable, CustomStringConvertible {
@@ -62,28 +86,36 @@ public struct LoadTestTarget: Sendable, Equatable {
 
         public var description: String {
             switch self {
-            case .unsupportedScheme(let url): "\(url): only http:// targets are supported so far"
-            case .malformed(let url): "\(url): not an http://host[:port]/path URL"
+            case .unsupportedScheme(let url): "\(url): only http:// and https:// targets are supported"
+            case .malformed(let url): "\(url): not an http(s)://host[:port]/path URL"
             }
         }
     }
 
-    public init(host: String, port: Int, path: String) {
+    public init(host: String, port: Int, path: String, secure: Bool = false) {
         self.host = host
         self.port = port
         self.path = path
+        self.secure = secure
     }
 
     public init(url: String) throws(ParseError) {
-        guard url.hasPrefix("http://") else {
-            throw url.hasPrefix("https://") ? .unsupportedScheme(url) : .malformed(url)
+        let secure: Bool
+        let rest: Substring
+        if url.hasPrefix("http://") {
+            secure = false
+            rest = url.dropFirst("http://".count)
+        } else if url.hasPrefix("https://") {
+            secure = true
+            rest = url.dropFirst("https://".count)
+        } else {
+            throw url.contains("://") ? .unsupportedScheme(url) : .malformed(url)
         }
-        let rest = url.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
         var path = String(rest.dropFirst(authority.count))
         if path.isEmpty { path = "/" } else if path.first == "?" { path = "/" + path }
         var host = String(authority)
-        var port = 80
+        var port = secure ? 443 : 80
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
             guard let parsed = Int(authority[authority.index(after: colon)...]), (1...65535).contains(parsed) else {
                 throw .malformed(url)
@@ -93,13 +125,13 @@ public struct LoadTestTarget: Sendable, Equatable {
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, path.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else { throw .malformed(url) }
-        self.init(host: host, port: port, path: path)
+        self.init(host: host, port: port, path: path, secure: secure)
     }
 
-    /// The `Host` header value.
+    /// The `Host` header value (`:authority` in HTTP/2).
     var authority: String {
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
-        return self.port == 80 ? host : "\(host):\(self.port)"
+        return self.port == (self.secure ? 443 : 80) ? host : "\(host):\(self.port)"
     }
 }
 
@@ -130,20 +162,33 @@ public struct RequestClass: Sendable, Equatable {
     public var name: String
     /// Header fields besides `Host` and `User-Agent`, e.g. `("authorization", "Basic ...")`.
     public var headers: [(String, String)]
+    /// Credentials the class's requests take in turn, each added to `headers` (e.g. distinct
+    /// tokens, so that a run measures cache misses); empty: `headers` alone. The event loops
+    /// share them out, so a credential is sent from one loop only and its first use is the one
+    /// miss it causes.
+    public var variants: [[(String, String)]]
     public var expectation: Expectation
     /// The class's share of the requests, relative to the other classes' weights (at least 1).
     public var weight: Int
 
-    public init(name: String, headers: [(String, String)] = [], expectation: Expectation = .success, weight: Int = 1) {
+    public init(
+        name: String,
+        headers: [(String, String)] = [],
+        variants: [[(String, String)]] = [],
+        expectation: Expectation = .success,
+        weight: Int = 1
+    ) {
         self.name = name
         self.headers = headers
+        self.variants = variants
         self.expectation = expectation
         self.weight = max(weight, 1)
     }
 
     public static func == (lhs: RequestClass, rhs: RequestClass) -> Bool {
-        lhs.name == rhs.name && lhs.expectation == rhs.expectation && lhs.weight == rhs.weight
-            && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
+        func lines(_ fields: [(String, String)]) -> [String] { fields.map { "\($0.0): \($0.1)" } }
+        return lhs.name == rhs.name && lhs.expectation == rhs.expectation && lhs.weight == rhs.weight
+            && lines(lhs.headers) == lines(rhs.headers) && lhs.variants.map(lines) == rhs.variants.map(lines)
     }
 
     /// One turn of class indices in which each class appears `weight` times, spread out
@@ -163,11 +208,19 @@ public struct RequestClass: Sendable, Equatable {
         return rotation
     }
 
-    /// The request's bytes, built once.
-    func request(for target: LoadTestTarget) -> ByteBuffer {
+    /// The variants one of `loops` event loops sends (every `loops`-th from `loop`, when
+    /// there are enough to go round), or the headers alone.
+    func variants(forLoop loop: Int, of loops: Int) -> [[(String, String)]] {
+        guard !self.variants.isEmpty else { return [[]] }
+        guard self.variants.count >= loops else { return self.variants }
+        return stride(from: loop, to: self.variants.count, by: loops).map { self.variants[$0] }
+    }
+
+    /// The HTTP/1.1 request's bytes with `extra` fields, built once.
+    func request(for target: LoadTestTarget, extra: [(String, String)]) -> ByteBuffer {
         var bytes = ByteBuffer()
         bytes.writeString("GET \(target.path) HTTP/1.1\r\nhost: \(target.authority)\r\nuser-agent: portcullis-loadtest\r\n")
-        for (name, value) in self.headers {
+        for (name, value) in self.headers + extra {
             bytes.writeString("\(name): \(value)\r\n")
         }
         bytes.writeString("\r\n")

@@ -6,11 +6,35 @@ public struct LoadTestReport: Sendable {
     public let plan: LoadTestPlan
     let classes: [ClassStatistics]
     public let accounting: LoadTestAccounting
+    /// How late the schedule's sends were noticed as due (open loop), in nanoseconds.
+    let lateness: Histogram<UInt64>
+    /// Distinct credentials each class sent, warm-up included (one unless the class has variants).
+    public let credentialsUsed: [Int]
+    /// Requests each class sent, warm-up included.
+    public let sent: [Int]
+    /// The measured time as it was: `duration`, or less when `--requests` ended the run first.
+    public let measuredNanoseconds: Int64
+    /// The generator's CPU time over its threads' wall time (1 = every thread busy throughout).
+    public let cpuShare: Double
 
-    init(plan: LoadTestPlan, classes: [ClassStatistics], accounting: LoadTestAccounting) {
+    init(
+        plan: LoadTestPlan,
+        classes: [ClassStatistics],
+        accounting: LoadTestAccounting,
+        lateness: Histogram<UInt64> = ClassStatistics.histogram(),
+        credentialsUsed: [Int]? = nil,
+        sent: [Int]? = nil,
+        measuredNanoseconds: Int64? = nil,
+        cpuShare: Double = 0
+    ) {
         self.plan = plan
         self.classes = classes
         self.accounting = accounting
+        self.lateness = lateness
+        self.credentialsUsed = credentialsUsed ?? Array(repeating: 1, count: classes.count)
+        self.sent = sent ?? classes.map(\.count)
+        self.measuredNanoseconds = measuredNanoseconds ?? plan.duration.nanoseconds
+        self.cpuShare = cpuShare
     }
 
     /// Latency percentiles in milliseconds.
@@ -20,6 +44,14 @@ public struct LoadTestReport: Sendable {
         public var p99: Double
         public var p999: Double
         public var max: Double
+
+        public init(p50: Double, p90: Double, p99: Double, p999: Double, max: Double) {
+            self.p50 = p50
+            self.p90 = p90
+            self.p99 = p99
+            self.p999 = p999
+            self.max = max
+        }
 
         init(_ histogram: Histogram<UInt64>) {
             func ms(_ nanoseconds: UInt64) -> Double { histogram.totalCount == 0 ? 0 : Double(nanoseconds) / 1e6 }
@@ -45,9 +77,12 @@ public struct LoadTestReport: Sendable {
         public var expected: String
         /// Whether every answer was as expected (and there was at least one).
         public var passed: Bool
+        /// Distinct credentials the class sent, warm-up included: each one's first use is a
+        /// cache miss at the gateway.
+        public var credentials: Int
 
         enum CodingKeys: String, CodingKey {
-            case count, statuses, expected, passed
+            case count, statuses, expected, passed, credentials
             case latencyMs = "latency_ms"
             case uncorrectedLatencyMs = "uncorrected_latency_ms"
         }
@@ -55,7 +90,9 @@ public struct LoadTestReport: Sendable {
 
     /// Each class's figures, by name.
     public var summaries: [(name: String, summary: ClassSummary)] {
-        zip(self.plan.classes, self.classes).map { requestClass, statistics in
+        self.plan.classes.indices.map { index in
+            let requestClass = self.plan.classes[index]
+            let statistics = self.classes[index]
             let statuses = Dictionary(uniqueKeysWithValues: statistics.statuses.map { (String($0.key), $0.value) })
             let passed = statistics.count > 0 && statistics.statuses.keys.allSatisfy { requestClass.expectation.accepts($0) }
             return (
@@ -66,7 +103,8 @@ public struct LoadTestReport: Sendable {
                     latencyMs: Latency(statistics.corrected),
                     uncorrectedLatencyMs: Latency(statistics.uncorrected),
                     expected: requestClass.expectation.description,
-                    passed: passed
+                    passed: passed,
+                    credentials: self.credentialsUsed[index]
                 )
             )
         }
@@ -75,15 +113,48 @@ public struct LoadTestReport: Sendable {
     /// Whether every class got only the statuses it expects.
     public var passed: Bool { self.summaries.allSatisfy { $0.summary.passed } }
 
-    /// The intended rate (requests per second), `nil` for a closed loop.
+    /// The intended rate (requests per second over the measured time), `nil` for a closed loop.
     public var rate: Double? {
-        if case .constantRate(let rate) = self.plan.model { return rate }
-        return nil
+        guard let schedule = self.plan.model.schedule else { return nil }
+        if schedule.rampNanoseconds == 0 { return schedule.startRate }
+        return schedule.requests(inFirst: self.measuredNanoseconds) / (Double(self.measuredNanoseconds) / 1e9)
     }
 
     /// Answers received per second of measured time.
     public var achievedRate: Double {
-        Double(self.accounting.completed) / (Double(self.plan.duration.nanoseconds) / 1e9)
+        Double(self.accounting.completed) / (Double(self.measuredNanoseconds) / 1e9)
+    }
+
+    /// How late the open loop's sends were noticed as due, in milliseconds; `nil` for a closed loop.
+    public var sendLatenessMs: Latency? {
+        self.plan.model.schedule == nil || self.lateness.totalCount == 0 ? nil : Latency(self.lateness)
+    }
+
+    /// What makes the figures doubtful: the generator behind its own schedule, or out of CPU.
+    public var warnings: [String] {
+        var warnings: [String] = []
+        if let lateness = self.sendLatenessMs, lateness.p99 > 1 {
+            warnings.append(
+                "the generator fell behind its schedule: 1% of sends were noticed more than \(Self.format(milliseconds: lateness.p99)) ms late "
+                    + "(give it more --threads, or a lower --rate)"
+            )
+        }
+        if self.cpuShare > 0.9 {
+            warnings.append(
+                "the generator used \(Int((self.cpuShare * 100).rounded()))% of its \(max(1, min(self.plan.threads, self.plan.connections))) threads' CPU: "
+                    + "its own delays are in the latencies (give it more --threads, or pin it apart from the target)"
+            )
+        }
+        return warnings
+    }
+
+    /// One class's corrected latencies as an HdrHistogram percentile distribution (`.hgrm`), in
+    /// milliseconds.
+    public func percentileDistribution(ofClass index: Int, corrected: Bool = true) -> String {
+        var text = ""
+        let statistics = self.classes[index]
+        (corrected ? statistics.corrected : statistics.uncorrected).outputPercentileDistribution(to: &text, outputValueUnitScalingRatio: 1e6)
+        return text
     }
 
     /// The report as the `--json` file holds it.
@@ -94,11 +165,18 @@ public struct LoadTestReport: Sendable {
         public var achievedRate: Double
         public var connections: Int
         public var durationSeconds: Double
+        /// How late the open loop's sends were noticed as due (absent for a closed loop).
+        public var sendLatenessMs: Latency?
+        /// The generator's CPU time over its threads' wall time.
+        public var cpuShare: Double
+        public var warnings: [String]
 
         enum CodingKeys: String, CodingKey {
-            case classes, accounting, rate, connections
+            case classes, accounting, rate, connections, warnings
             case achievedRate = "achieved_rate"
             case durationSeconds = "duration_seconds"
+            case sendLatenessMs = "send_lateness_ms"
+            case cpuShare = "cpu_share"
         }
     }
 
@@ -109,32 +187,32 @@ public struct LoadTestReport: Sendable {
             rate: self.rate,
             achievedRate: self.achievedRate,
             connections: self.plan.connections,
-            durationSeconds: Double(self.plan.duration.nanoseconds) / 1e9
+            durationSeconds: Double(self.measuredNanoseconds) / 1e9,
+            sendLatenessMs: self.sendLatenessMs,
+            cpuShare: self.cpuShare,
+            warnings: self.warnings
         )
     }
 
     /// The final table, one row per class, then the accounting.
     public var table: String {
-        func cell(_ value: Double) -> String {
-            let text = value < 10 ? String(format3: value) : String(Int(value.rounded()))
-            return text.padding(toLeft: 9)
-        }
+        func cell(_ value: Double) -> String { Self.format(milliseconds: value).padding(toLeft: 9) }
         var lines: [String] = []
         let corrected = self.rate != nil
-        lines.append("class".padding(toRight: 18) + "    count  statuses              " + "p50 ms".padding(toLeft: 9) + "p90 ms".padding(toLeft: 9)
+        lines.append("class".padding(toRight: 22) + "    count  statuses              " + "p50 ms".padding(toLeft: 9) + "p90 ms".padding(toLeft: 9)
             + "p99 ms".padding(toLeft: 9) + "p99.9 ms".padding(toLeft: 9) + "max ms".padding(toLeft: 9) + "  expected")
         for (name, summary) in self.summaries {
             let statuses = summary.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
             let latency = summary.latencyMs
             lines.append(
-                name.padding(toRight: 18) + String(summary.count).padding(toLeft: 9) + "  " + statuses.padding(toRight: 20)
+                name.padding(toRight: 22) + String(summary.count).padding(toLeft: 9) + "  " + statuses.padding(toRight: 20)
                     + cell(latency.p50) + cell(latency.p90) + cell(latency.p99) + cell(latency.p999) + cell(latency.max)
                     + "  " + summary.expected + (summary.passed ? "" : "  FAILED")
             )
             if corrected {
                 let raw = summary.uncorrectedLatencyMs
                 lines.append(
-                    "  uncorrected".padding(toRight: 18) + "".padding(toLeft: 9) + "  " + "".padding(toRight: 20)
+                    "  uncorrected".padding(toRight: 22) + "".padding(toLeft: 9) + "  " + "".padding(toRight: 20)
                         + cell(raw.p50) + cell(raw.p90) + cell(raw.p99) + cell(raw.p999) + cell(raw.max)
                 )
             }
@@ -145,7 +223,43 @@ public struct LoadTestReport: Sendable {
                 + "in flight \(a.inFlight), not sent \(a.notSent); \(Int(self.achievedRate.rounded())) req/s"
                 + (self.rate.map { " (intended \(Int($0.rounded())))" } ?? "")
         )
+        for (index, summary) in self.summaries.enumerated() where !self.plan.classes[index].variants.isEmpty {
+            lines.append("\(summary.name): \(summary.summary.credentials) distinct credentials sent (warm-up included), each first use a cache miss")
+        }
+        if let lateness = self.sendLatenessMs {
+            lines.append(
+                "send lateness: p50 \(Self.format(milliseconds: lateness.p50)) ms, p99 \(Self.format(milliseconds: lateness.p99)) ms, "
+                    + "p99.9 \(Self.format(milliseconds: lateness.p999)) ms, max \(Self.format(milliseconds: lateness.max)) ms"
+            )
+        }
+        for warning in self.warnings { lines.append("warning: " + warning) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The percentile-distribution plot as SVG: one line per class, corrected and (open loop)
+    /// uncorrected; `target` names what was loaded in the subtitle.
+    public func percentilePlot(target: String) -> String {
+        let openLoop = self.plan.model.schedule != nil
+        var subtitle = target + ", "
+        if let rate = self.rate { subtitle += "\(Int(rate.rounded())) req/s intended, " }
+        subtitle += "\(Int(self.achievedRate.rounded())) req/s answered, \(self.plan.connections) connections"
+        let plot = PercentilePlot(
+            title: "Latency by percentile" + (openLoop ? " (from intended send times; dashed: from actual sends)" : ""),
+            subtitle: subtitle,
+            series: self.plan.classes.indices.map { index in
+                PercentilePlot.Series(
+                    name: self.plan.classes[index].name,
+                    corrected: self.classes[index].corrected,
+                    uncorrected: openLoop ? self.classes[index].uncorrected : nil
+                )
+            }
+        )
+        return plot.svg
+    }
+
+    /// Three decimals below 10 ms, whole milliseconds above.
+    static func format(milliseconds value: Double) -> String {
+        value < 10 ? String(format3: value) : String(Int(value.rounded()))
     }
 }
 

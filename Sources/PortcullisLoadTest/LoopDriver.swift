@@ -1,46 +1,93 @@
 import DequeModule
+import Histogram
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The part of a load test one event loop drives: its connections, its share of the schedule,
 /// its statistics. Used on its loop only (hence `@unchecked Sendable`: the run hands it to its
-/// loop and reads only the `Result` its future carries); the run merges every driver's `Result`.
+/// loop and reads only what its futures carry); the run merges every driver's `Result`.
 final class LoopDriver: @unchecked Sendable {
     struct Result: Sendable {
         var classes: [ClassStatistics]
         var accounting: LoadTestAccounting
+        /// How late the schedule's sends were noticed as due (open loop): the generator's own delay.
+        var lateness: Histogram<UInt64>
+        /// Distinct credentials each class sent (warm-up included).
+        var credentialsUsed: [Int]
+        /// Requests each class sent (warm-up included).
+        var sent: [Int]
+        /// When the measured time ended (nanoseconds, `NIODeadline` scale).
+        var endedAt: Int64
     }
 
-    private let loop: any EventLoop
+    /// What happened in a stretch of the measured time.
+    struct Interval: Sendable {
+        var classes: [ClassStatistics]
+        var completed = 0
+        var failed = 0
+
+        init(classCount: Int) {
+            self.classes = Array(repeating: ClassStatistics(), count: classCount)
+        }
+
+        mutating func add(_ other: Interval) {
+            for index in self.classes.indices { self.classes[index].add(other.classes[index]) }
+            self.completed += other.completed
+            self.failed += other.failed
+        }
+    }
+
+    let loop: any EventLoop
     private let plan: LoadTestPlan
-    private let requests: [ByteBuffer]
+    /// Per class, the request bytes of each credential this loop sends.
+    private let requests: [[ByteBuffer]]
+    private var nextVariant: [Int]
+    private var sends: [Int]
     private let connectionCount: Int
-    /// Requests per second this loop issues (constant-rate model).
-    private let rate: Double?
+    /// This loop's share of the schedule (open loop).
+    private let schedule: RateSchedule?
+    /// Measured requests this loop intends before it stops (`--requests`).
+    private let requestLimit: Int?
     private var connections: [LoadConnection] = []
     private var ready: [LoadConnection] = []
-    /// Intended sends no connection was free for (constant-rate model), oldest first.
+    /// Intended sends no connection was free for (open loop), oldest first.
     private var waiting = Deque<(classIndex: Int, intended: Int64)>()
     private var statistics: [ClassStatistics]
+    /// Measured answers and failures by the interval of the measured time they fell in (index
+    /// k covers `measureFrom + k·length` up to the next), until the run takes them.
+    private var intervals: [Int: Interval] = [:]
+    private var lateness = ClassStatistics.histogram()
     private var accounting = LoadTestAccounting()
     /// Class indices in the order their requests are sent, by weight.
     private let rotation: [Int]
     private var nextClass = 0
-    private var sentCount: Int64 = 0
+    /// Requests of the schedule taken so far (open loop), warm-up included.
+    private var scheduled = 0
     private var measureFrom: Int64 = 0
     private var endAt: Int64 = 0
     private var startedAt: Int64 = 0
+    private var endedAt: Int64 = 0
     private var running = false
-    private var ticker: RepeatedTask?
+    /// The requests limit was reached: nothing more is intended, the run ends when the last answer is in.
+    private var draining = false
+    private var sweeper: RepeatedTask?
+    private var wakeUp: NIOScheduledCallback?
+    private var wakeUpAt: Int64 = .max
     private var finished: EventLoopPromise<Result>?
 
-    init(loop: any EventLoop, plan: LoadTestPlan, connections: Int, rate: Double?) {
+    init(loop: any EventLoop, index: Int, of loops: Int, plan: LoadTestPlan, connections: Int, requestLimit: Int?) {
         self.loop = loop
         self.plan = plan
-        self.requests = plan.classes.map { $0.request(for: plan.target) }
+        self.requests = plan.classes.map { requestClass in
+            requestClass.variants(forLoop: index, of: loops).map { requestClass.request(for: plan.target, extra: $0) }
+        }
+        self.nextVariant = Array(repeating: 0, count: plan.classes.count)
+        self.sends = Array(repeating: 0, count: plan.classes.count)
         self.rotation = RequestClass.rotation(plan.classes)
         self.connectionCount = connections
-        self.rate = rate
+        self.schedule = plan.model.schedule?.share(of: loops)
+        self.requestLimit = requestLimit
         self.statistics = Array(repeating: ClassStatistics(), count: plan.classes.count)
     }
 
@@ -54,12 +101,17 @@ final class LoopDriver: @unchecked Sendable {
 
     private func open() -> EventLoopFuture<Void> {
         let target = self.plan.target
+        let transport = self.plan.transport
         return ClientBootstrap(group: self.loop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
             .connect(host: target.host, port: target.port)
             .flatMapThrowing { channel in
                 let connection = LoadConnection(driver: self)
+                if let tls = transport.tls {
+                    let handler = try NIOSSLClientHandler(context: tls, serverHostname: transport.serverHostname)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
                 try channel.pipeline.syncOperations.addHandler(connection)
                 self.connections.append(connection)
                 self.ready.append(connection)
@@ -70,7 +122,7 @@ final class LoopDriver: @unchecked Sendable {
     private func replace(_ connection: LoadConnection) {
         self.connections.removeAll { $0 === connection }
         self.ready.removeAll { $0 === connection }
-        guard self.running else { return }
+        guard self.running, !self.draining else { return }
         self.open().assumeIsolated().whenComplete { result in
             if case .success = result { self.dispatch() }
         }
@@ -88,24 +140,46 @@ final class LoopDriver: @unchecked Sendable {
             self.measureFrom = start + self.plan.warmup.nanoseconds
             self.endAt = self.measureFrom + self.plan.duration.nanoseconds
             self.running = true
-            let tick: TimeAmount = self.rate.map { .nanoseconds(max(Int64(1e9 / $0), 100_000)) }.map { min($0, .milliseconds(1)) } ?? .milliseconds(10)
-            self.ticker = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: tick) { _ in self.tick() }
+            if self.requestLimit == 0 { self.draining = true }
+            // Timeouts and the end are checked every 10 ms; sends are woken at their due time.
+            self.sweeper = self.loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in self.sweep() }
             self.dispatch()
         }
         return promise.futureResult
     }
 
-    private func tick() {
-        let now = NIODeadline.now().uptimeNanoseconds
-        let nowSigned = Int64(now)
-        if nowSigned >= self.endAt {
-            return self.finish()
+    /// What was measured in the intervals before `index` and not taken yet, for the progress
+    /// display and the interval log.
+    func takeIntervals(before index: Int) -> Interval {
+        var taken = Interval(classCount: self.plan.classes.count)
+        for key in self.intervals.keys where key < index {
+            if let interval = self.intervals.removeValue(forKey: key) { taken.add(interval) }
+        }
+        return taken
+    }
+
+    /// The interval `now` falls in.
+    private func intervalIndex(_ now: Int64) -> Int {
+        Int(max(now - self.measureFrom, 0) / self.plan.progressInterval.nanoseconds)
+    }
+
+    private func recordFailure(now: Int64) {
+        self.intervals[self.intervalIndex(now), default: Interval(classCount: self.plan.classes.count)].failed += 1
+    }
+
+    private func sweep() {
+        let now = Int64(NIODeadline.now().uptimeNanoseconds)
+        if now >= self.endAt {
+            return self.finish(at: self.endAt)
         }
         // Requests unanswered past the timeout: counted, their connections replaced.
         let limit = self.plan.timeout.nanoseconds
         for connection in self.connections {
-            if let outstanding = connection.outstanding, nowSigned - outstanding.sent >= limit {
-                if outstanding.measured { self.accounting.timedOut += 1 }
+            if let outstanding = connection.outstanding, now - outstanding.sent >= limit {
+                if outstanding.measured {
+                    self.accounting.timedOut += 1
+                    self.recordFailure(now: now)
+                }
                 connection.close()
                 self.replace(connection)
             }
@@ -117,32 +191,65 @@ final class LoopDriver: @unchecked Sendable {
     private func dispatch() {
         guard self.running else { return }
         let now = Int64(NIODeadline.now().uptimeNanoseconds)
-        guard now < self.endAt else { return self.finish() }
-        if self.rate != nil {
+        guard now < self.endAt else { return self.finish(at: self.endAt) }
+        if self.schedule != nil {
             self.scheduleDue(upTo: now)
             while !self.waiting.isEmpty, let connection = self.ready.popLast() {
                 let next = self.waiting.removeFirst()
                 self.send(on: connection, classIndex: next.classIndex, intended: next.intended, now: now)
             }
+            self.wakeUpForNextSend()
         } else {
-            while let connection = self.ready.popLast() {
-                if now >= self.measureFrom { self.accounting.intended += 1 }
+            while !self.draining, let connection = self.ready.popLast() {
+                if now >= self.measureFrom {
+                    self.accounting.intended += 1
+                    if let limit = self.requestLimit, self.accounting.intended >= limit { self.draining = true }
+                }
                 self.send(on: connection, classIndex: self.takeClass(), intended: now, now: now)
+            }
+        }
+        if self.draining, self.waiting.isEmpty, !self.connections.contains(where: { $0.outstanding != nil }) {
+            self.finish(at: now)
+        }
+    }
+
+    /// Every send of the schedule due by `now` (and before the end) joins the queue with its
+    /// intended time; how late it was noticed is recorded (the generator's own lateness).
+    private func scheduleDue(upTo now: Int64, notingLateness: Bool = true) {
+        guard let schedule = self.schedule, !self.draining else { return }
+        while true {
+            let intended = self.startedAt + schedule.offset(ofRequest: self.scheduled, warmup: self.plan.warmup.nanoseconds)
+            guard intended <= now, intended < self.endAt else { break }
+            self.scheduled += 1
+            self.waiting.append((self.takeClass(), intended))
+            if intended >= self.measureFrom {
+                self.accounting.intended += 1
+                if notingLateness { _ = self.lateness.record(UInt64(clamping: max(now - intended, 1_000))) }
+                if let limit = self.requestLimit, self.accounting.intended >= limit {
+                    self.draining = true
+                    break
+                }
             }
         }
     }
 
-    /// Every send of the constant-rate schedule due by `now` (and before the end) joins the
-    /// queue with its intended time.
-    private func scheduleDue(upTo now: Int64) {
-        guard let rate = self.rate else { return }
-        let interval = 1e9 / rate
-        while true {
-            let intended = self.startedAt + Int64(Double(self.sentCount) * interval)
-            guard intended <= now, intended < self.endAt else { break }
-            self.sentCount += 1
-            self.waiting.append((self.takeClass(), intended))
-            if intended >= self.measureFrom { self.accounting.intended += 1 }
+    /// Wakes the loop when the schedule's next request is due (timer precision, not a tick).
+    private func wakeUpForNextSend() {
+        guard let schedule = self.schedule, !self.draining else { return }
+        let next = self.startedAt + schedule.offset(ofRequest: self.scheduled, warmup: self.plan.warmup.nanoseconds)
+        guard next < self.endAt, next < self.wakeUpAt else { return }
+        self.wakeUp?.cancel()
+        self.wakeUpAt = next
+        self.wakeUp = try? self.loop.assumeIsolated().scheduleCallback(at: .uptimeNanoseconds(UInt64(max(next, 0))), handler: WakeUp(driver: self))
+    }
+
+    private struct WakeUp: NIOScheduledCallbackHandler {
+        unowned let driver: LoopDriver
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            self.driver.wakeUp = nil
+            self.driver.wakeUpAt = .max
+            self.driver.dispatch()
         }
     }
 
@@ -152,8 +259,12 @@ final class LoopDriver: @unchecked Sendable {
     }
 
     private func send(on connection: LoadConnection, classIndex: Int, intended: Int64, now: Int64) {
+        let variants = self.requests[classIndex]
+        let variant = self.nextVariant[classIndex]
+        self.nextVariant[classIndex] = variant + 1 == variants.count ? 0 : variant + 1
+        self.sends[classIndex] += 1
         connection.send(
-            self.requests[classIndex],
+            variants[variant],
             .init(classIndex: classIndex, intended: intended, sent: now, measured: intended >= self.measureFrom)
         )
     }
@@ -164,34 +275,50 @@ final class LoopDriver: @unchecked Sendable {
         let now = Int64(NIODeadline.now().uptimeNanoseconds)
         if request.measured, request.intended < self.endAt {
             self.accounting.completed += 1
-            self.statistics[request.classIndex].record(status: status, corrected: now - request.intended, uncorrected: now - request.sent)
+            let corrected = now - request.intended
+            let uncorrected = now - request.sent
+            self.statistics[request.classIndex].record(status: status, corrected: corrected, uncorrected: uncorrected)
+            let index = self.intervalIndex(now)
+            self.intervals[index, default: Interval(classCount: self.plan.classes.count)].classes[request.classIndex]
+                .record(status: status, corrected: corrected, uncorrected: uncorrected)
+            self.intervals[index]?.completed += 1
         }
         if reusable {
             self.ready.append(connection)
             self.dispatch()
         } else {
             self.replace(connection)
+            self.dispatch()
         }
     }
 
     func lost(_ connection: LoadConnection, request: LoadConnection.Outstanding?) {
-        if let request, request.measured { self.accounting.errored += 1 }
+        if let request, request.measured {
+            self.accounting.errored += 1
+            self.recordFailure(now: Int64(NIODeadline.now().uptimeNanoseconds))
+        }
         self.replace(connection)
+        self.dispatch()
     }
 
-    private func finish() {
+    private func finish(at end: Int64) {
         guard self.running else { return }
         self.running = false
+        self.endedAt = end
         // Sends the schedule had due while this loop was busy still count, as never sent.
-        self.scheduleDue(upTo: self.endAt)
-        self.ticker?.cancel()
+        if !self.draining { self.scheduleDue(upTo: self.endAt, notingLateness: false) }
+        self.sweeper?.cancel()
+        self.wakeUp?.cancel()
         for connection in self.connections {
             if let outstanding = connection.outstanding, outstanding.measured { self.accounting.inFlight += 1 }
             connection.close()
         }
         self.accounting.notSent += self.waiting.filter { $0.intended >= self.measureFrom }.count
         self.waiting.removeAll()
-        self.finished?.succeed(Result(classes: self.statistics, accounting: self.accounting))
+        let used = zip(self.sends, self.requests).map { min($0, $1.count) }
+        self.finished?.succeed(
+            Result(classes: self.statistics, accounting: self.accounting, lateness: self.lateness, credentialsUsed: used, sent: self.sends, endedAt: end)
+        )
         self.finished = nil
     }
 }

@@ -1,31 +1,43 @@
 import ArgumentParser
 import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import PortcullisClientAuth
+import PortcullisConfig
 import PortcullisLoadTest
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// `portcullis loadtest URL`: load with credentials per class and latency measured honestly
-/// (from each request's intended send time at a constant rate).
+/// (from each request's intended send time on an open-loop schedule).
 struct LoadTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadtest",
         abstract: "Load an HTTP target, per credential class, with coordinated-omission-corrected latency.",
         discussion: """
             Without --rate, each connection sends its next request as soon as the previous answer \
-            arrived (the most the target does). With --rate, requests leave at that constant rate and \
-            each latency is measured from the request's intended send time; the uncorrected figures \
-            are shown beside. Credential classes (--basic, --bearer) share the requests equally, each \
-            with its own histograms; a class whose answers are not the expected status (2xx unless \
-            --expect says otherwise) fails the run (exit 1).
+            arrived (the most the target does). With --rate, requests leave on that schedule (a \
+            constant rate, or FROM:TO ramped over --ramp) and each latency is measured from the \
+            request's intended send time; the uncorrected figures are shown beside. Credential \
+            classes (--basic, --bearer, --jwt-key, --oauth2-config, --invalid) share the requests \
+            (--mix), each with its own histograms; a class whose answers are not the expected \
+            status (2xx, 401 for invalid kinds, or --expect) fails the run (exit 1).
             """
     )
 
-    @Argument(help: "The target, http://host[:port]/path.")
+    @Argument(help: "The target, http(s)://host[:port]/path.")
     var url: String
 
-    @Option(name: .long, help: "Requests per second (open loop); without it, a closed loop.")
-    var rate: Double?
+    @Option(name: .long, help: "Requests per second (open loop), or FROM:TO with --ramp; without it, a closed loop.")
+    var rate: String?
+
+    @Option(name: .long, help: "How long --rate FROM:TO takes to go from FROM to TO, from the start of the measured time, e.g. 30s.")
+    var ramp: String?
 
     @Option(name: .long, help: "Connections to keep open.")
     var connections: Int = 64
@@ -33,8 +45,11 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Event-loop threads (default: cores).")
     var threads: Int?
 
-    @Option(name: .long, help: "Measured time, e.g. 10s, 2m, 500ms.")
-    var duration: String = "10s"
+    @Option(name: .long, help: "Measured time, e.g. 10s, 2m, 500ms (default 10s; unlimited with --requests).")
+    var duration: String?
+
+    @Option(name: .long, help: "End after this many measured requests (and their answers).")
+    var requests: Int?
 
     @Option(name: .long, help: "Time before the measured time, excluded from every result and count.")
     var warmup: String = "0s"
@@ -48,14 +63,32 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A class named bearer: this bearer token.")
     var bearer: String?
 
+    @Option(name: .long, help: "A class named jwt, signed with this key file (PEM, or an HMAC secret with --jwt-alg HS*), or 'quickstart' for the quickstart's development key.")
+    var jwtKey: String?
+
+    @Option(name: .long, help: "The jwt class's algorithm; default: the key's usual one.")
+    var jwtAlg: JWTAlgorithmName?
+
+    @Option(name: .long, parsing: .singleValue, help: "A claim of the jwt class's tokens, name=JSON (repeatable), e.g. 'scope=\"hello\"', 'aud=[\"a\",\"b\"]'.")
+    var jwtClaim: [String] = []
+
+    @Option(name: .long, help: "Distinct jwt tokens to mint before the run (each one's first use is a cache miss at the gateway).")
+    var jwtUnique: Int = 1
+
+    @Option(name: .long, help: "The password of an encrypted PEM key given with --jwt-key.")
+    var jwtKeyPassword: String?
+
+    @Option(name: .long, help: "A class named oauth2: a TOML file holding an OAuth2 grant record as in the gateway config; its token is fetched before the run.")
+    var oauth2Config: String?
+
     @Option(
         name: .long,
         parsing: .singleValue,
-        help: "A class invalid-KIND expecting 401 (repeatable): garbage, unknown-user, bad-signature (of --bearer's JWT, or of a made-up one)."
+        help: "A class invalid-KIND expecting 401 (repeatable): garbage, unknown-user, expired (needs --jwt-key), bad-signature."
     )
     var invalid: [String] = []
 
-    @Option(name: .long, help: "Shares, e.g. basic=50,bearer=40,invalid=10 (invalid is split evenly among the --invalid kinds).")
+    @Option(name: .long, help: "Shares, e.g. basic=50,jwt=40,invalid=10 (invalid is split evenly among the --invalid kinds).")
     var mix: String?
 
     @Option(name: .long, parsing: .singleValue, help: "A header sent with every request, \"Name: value\" (repeatable).")
@@ -64,17 +97,42 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "CLASS=CODE: the status CLASS's answers must have (repeatable).")
     var expect: [String] = []
 
+    @Flag(name: .long, help: "https: do not verify the target's certificate.")
+    var insecure = false
+
+    @Option(name: .long, help: "https: trust the CA certificates in this PEM file (instead of the system's).")
+    var cacert: String?
+
     @Option(name: .long, help: "Write the report as JSON to this file.")
     var json: String?
+
+    @Option(name: .long, help: "Write each class's percentile distribution (.hgrm, HdrHistogram's format) into this directory.")
+    var hgrm: String?
+
+    @Option(name: .long, help: "Write an HdrHistogram interval log (one histogram per class per second) to this file.")
+    var intervalLog: String?
+
+    @Option(name: .long, help: "Write a percentile-distribution plot (SVG) to this file.")
+    var svg: String?
+
+    @Flag(name: .long, help: "No progress line while the run goes on.")
+    var quiet = false
 
     @Option(name: .long, help: "The gateway's metrics URL: its cache, auth-decision and IdP counters are scraped before and after, and what grew is printed.")
     var metrics: String?
 
+    static let invalidKinds = ["garbage", "unknown-user", "expired", "bad-signature"]
+
     func validate() throws {
         guard self.connections >= 1 else { throw ValidationError("--connections must be at least 1") }
-        if let rate = self.rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number") }
+        if let rate = self.rate, Self.schedule(rate, ramp: self.ramp.flatMap(Self.timeAmount)) == nil {
+            throw ValidationError("--rate \(rate): a positive number of requests per second, or FROM:TO with --ramp")
+        }
+        if self.ramp != nil, self.rate?.contains(":") != true { throw ValidationError("--ramp needs --rate FROM:TO") }
         if let threads = self.threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        for (name, text) in [("--duration", self.duration), ("--warmup", self.warmup), ("--timeout", self.timeout)] {
+        if let requests = self.requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+        for (name, text) in [("--duration", self.duration), ("--warmup", self.warmup), ("--timeout", self.timeout), ("--ramp", self.ramp)] {
+            guard let text else { continue }
             guard Self.timeAmount(text) != nil else { throw ValidationError("\(name): \(text) is not a duration like 10s, 2m or 500ms") }
         }
         for line in self.header where Self.headerField(line) == nil {
@@ -84,9 +142,17 @@ struct LoadTestCommand: AsyncParsableCommand {
         for kind in self.invalid where !Self.invalidKinds.contains(kind) {
             throw ValidationError("--invalid \(kind): one of \(Self.invalidKinds.joined(separator: ", "))")
         }
+        if self.invalid.contains("expired"), self.jwtKey == nil { throw ValidationError("--invalid expired needs --jwt-key (the tokens are signed with it)") }
+        guard (1...10_000_000).contains(self.jwtUnique) else { throw ValidationError("--jwt-unique must be between 1 and 10000000") }
+        if self.jwtKey == nil {
+            for (name, given) in [("--jwt-alg", self.jwtAlg != nil), ("--jwt-claim", !self.jwtClaim.isEmpty), ("--jwt-unique", self.jwtUnique != 1),
+                ("--jwt-key-password", self.jwtKeyPassword != nil)] where given {
+                throw ValidationError("\(name) needs --jwt-key")
+            }
+        }
+        _ = try LoadTestCredentials.jwtClaims(self.jwtClaim)
+        if self.insecure && self.cacert != nil { throw ValidationError("--insecure and --cacert: give one") }
     }
-
-    static let invalidKinds = ["garbage", "unknown-user", "bad-signature"]
 
     func run() async throws {
         let target: LoadTestTarget
@@ -96,18 +162,17 @@ struct LoadTestCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitStatus.invalid
         }
-        let common = self.header.compactMap(Self.headerField)
-        var classes: [RequestClass] = []
-        if let basic = self.basic {
-            classes.append(RequestClass(name: "basic", headers: common + [("authorization", "Basic " + Data(basic.utf8).base64EncodedString())]))
+        var transport = LoadTestTransport.cleartext
+        if target.secure {
+            transport = try self.tlsTransport(for: target)
+        } else if self.insecure || self.cacert != nil {
+            printError("error: --insecure and --cacert are for https:// targets")
+            throw ExitStatus.invalid
         }
-        if let bearer = self.bearer {
-            classes.append(RequestClass(name: "bearer", headers: common + [("authorization", "Bearer " + bearer)]))
-        }
-        if classes.isEmpty && self.invalid.isEmpty { classes.append(RequestClass(name: "default", headers: common)) }
-        for kind in Self.uniqued(self.invalid) {
-            classes.append(RequestClass(name: "invalid-\(kind)", headers: common + [self.invalidCredential(kind)], expectation: .status(401)))
-        }
+        let duration = self.duration.flatMap(Self.timeAmount) ?? (self.requests == nil ? .seconds(10) : .hours(24 * 365))
+        let warmup = Self.timeAmount(self.warmup) ?? .zero
+        let timeout = Self.timeAmount(self.timeout) ?? .seconds(10)
+        var classes = try await LoadTestCredentials(command: self, lifetime: warmup + duration + timeout).classes()
         if let mix = self.mix {
             do {
                 try Self.apply(mix: mix, to: &classes)
@@ -128,62 +193,81 @@ struct LoadTestCommand: AsyncParsableCommand {
         }
         let plan = LoadTestPlan(
             target: target,
-            model: self.rate.map { .constantRate($0) } ?? .closedLoop,
+            model: self.rate.flatMap { Self.schedule($0, ramp: self.ramp.flatMap(Self.timeAmount)) }.map { .openLoop($0) } ?? .closedLoop,
             connections: self.connections,
             threads: self.threads ?? System.coreCount,
-            duration: Self.timeAmount(self.duration) ?? .seconds(10),
-            warmup: Self.timeAmount(self.warmup) ?? .zero,
-            timeout: Self.timeAmount(self.timeout) ?? .seconds(10),
-            classes: classes
+            duration: duration,
+            warmup: warmup,
+            timeout: timeout,
+            classes: classes,
+            requestLimit: self.requests,
+            transport: transport
         )
+        let output = try LoadTestOutput(plan: plan, intervalLogPath: self.intervalLog, quiet: self.quiet)
         var before: String?
         if let url = self.metrics { before = try await Self.scrape(url) }
+        if !self.quiet, warmup.nanoseconds > 0 { printError("warming up for \(self.warmup)...") }
         let report: LoadTestReport
         do {
-            report = try await LoadTest.run(plan)
+            report = try await LoadTest.run(plan) { progress in await output.record(progress) }
         } catch {
+            await output.finish()
             printError("error: \(self.url): \(error)")
             throw ExitStatus.runtime
         }
+        await output.finish()
         printOutput(report.table)
         if let url = self.metrics, let before {
             let delta = MetricsDelta(before: before, after: try await Self.scrape(url))
             printOutput("gateway counters grown during the run (warm-up included):")
             for line in delta.lines { printOutput("  " + line) }
+            for line in Self.expectedMisses(report: report, delta: delta) { printOutput(line) }
         }
-        if let path = self.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            do {
-                try encoder.encode(report.json).write(to: URL(fileURLWithPath: path))
-            } catch {
-                printError("error: \(path): \(error)")
-                throw ExitStatus.runtime
-            }
-        }
+        try LoadTestOutput.write(report: report, json: self.json, hgrm: self.hgrm, svg: self.svg, target: self.url)
         if !report.passed {
             printError("error: a class's answers were not the status it expects")
             throw ExitStatus.invalid
         }
     }
 
-    /// The `Authorization` field of an invalid kind.
-    private func invalidCredential(_ kind: String) -> (String, String) {
-        switch kind {
-        case "unknown-user":
-            let name = "nobody-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-            return ("authorization", "Basic " + Data("\(name):not-a-password".utf8).base64EncodedString())
-        case "bad-signature":
-            // A well-formed JWT whose signature is wrong: --bearer's with its signature altered, or
-            // a made-up RS256 token.
-            var token = self.bearer.flatMap { $0.split(separator: ".").count == 3 ? $0 : nil }
-                ?? "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsb2FkdGVzdCIsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJl"
-            let last = token.removeLast()
-            token.append(last == "A" ? "B" : "A")
-            return ("authorization", "Bearer " + token)
-        default:
-            return ("authorization", "Bearer !!not-a-token!!")
+    /// The client TLS context for an https target: ALPN http/1.1, the system's trust roots,
+    /// `--cacert`'s, or none with `--insecure`.
+    private func tlsTransport(for target: LoadTestTarget) throws -> LoadTestTransport {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.applicationProtocols = ["http/1.1"]
+        if self.insecure { configuration.certificateVerification = .none }
+        if let path = self.cacert {
+            do {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+            } catch {
+                printError("error: --cacert \(path): not a readable PEM certificate file")
+                throw ExitStatus.invalid
+            }
         }
+        do {
+            // SNI names hosts, never addresses (RFC 6066 §3); an address is checked against the
+            // certificate's IP entries.
+            let isAddress = (try? SocketAddress(ipAddress: target.host, port: 0)) != nil
+            return LoadTestTransport(tls: try NIOSSLContext(configuration: configuration), serverHostname: isAddress ? nil : target.host)
+        } catch {
+            printError("error: TLS: \(error)")
+            throw ExitStatus.invalid
+        }
+    }
+
+    /// "jwt cache misses N ≈ expected M": what the jwt class's distinct tokens and the invalid
+    /// JWT kinds (never cached: each an expensive miss) should have cost the gateway's JWT cache.
+    static func expectedMisses(report: LoadTestReport, delta: MetricsDelta) -> [String] {
+        let classes = report.plan.classes
+        guard let jwt = classes.firstIndex(where: { $0.name == "jwt" }) else { return [] }
+        var expected = report.credentialsUsed[jwt]
+        var parts = ["\(report.credentialsUsed[jwt]) distinct jwt tokens"]
+        for (index, requestClass) in classes.enumerated() where ["invalid-expired", "invalid-bad-signature"].contains(requestClass.name) {
+            expected += report.sent[index]
+            parts.append("\(report.sent[index]) \(requestClass.name)")
+        }
+        let misses = delta.grown.first { $0.series == "portcullis_cache_lookups_total{cache=\"jwt\",result=\"miss\"}" }?.by ?? 0
+        return ["jwt cache misses \(Int(misses)) ≈ expected \(expected) (\(parts.joined(separator: " + ")), warm-up included)"]
     }
 
     private struct MixError: Error {
@@ -217,11 +301,6 @@ struct LoadTestCommand: AsyncParsableCommand {
         }
     }
 
-    private static func uniqued(_ kinds: [String]) -> [String] {
-        var seen = Set<String>()
-        return kinds.filter { seen.insert($0).inserted }
-    }
-
     /// The exposition at `url`; a failure ends the run (exit 2) with the reason.
     private static func scrape(_ url: String) async throws -> String {
         do {
@@ -239,11 +318,27 @@ struct LoadTestCommand: AsyncParsableCommand {
         }
     }
 
+    /// `--rate R`, or `--rate FROM:TO` with `--ramp`.
+    static func schedule(_ rate: String, ramp: TimeAmount?) -> RateSchedule? {
+        let parts = rate.split(separator: ":", omittingEmptySubsequences: false)
+        let rates = parts.compactMap { Double($0) }
+        guard rates.count == parts.count, rates.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
+        switch rates.count {
+        case 1:
+            return rates[0] > 0 ? RateSchedule(rate: rates[0]) : nil
+        case 2:
+            guard let ramp, ramp.nanoseconds > 0, rates[1] > 0 else { return nil }
+            return RateSchedule(from: rates[0], to: rates[1], over: ramp.nanoseconds)
+        default:
+            return nil
+        }
+    }
+
     /// `10s`, `2m`, `500ms`, `1.5s`.
     static func timeAmount(_ text: String) -> TimeAmount? {
         let units: [(String, Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
+            guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite, value * scale < 9e18 else { return nil }
             return .nanoseconds(Int64(value * scale))
         }
         return nil

@@ -79,19 +79,12 @@ struct TokenCommand: AsyncParsableCommand {
         var custom: [String: ClaimValue] = [:]
         if let scope = self.scope { custom["scope"] = .string(scope) }
         for written in self.claim {
-            guard let equals = written.firstIndex(of: "="), equals != written.startIndex else {
-                throw ValidationError("--claim \(written): write name=JSON, e.g. 'roles=[\"admin\"]' or 'tenant=\"acme\"'")
-            }
-            let name = String(written[..<equals])
+            let (name, value) = try ClaimArgument.parse(written, option: "--claim")
             guard !Self.registeredClaims.contains(name) else {
                 throw ValidationError("--claim \(name): a registered claim, set by --iss, --sub, --aud, --exp or --jti (iat and nbf are now)")
             }
             guard custom[name] == nil else {
                 throw ValidationError("--claim \(name): given twice (or with --scope)")
-            }
-            let json = "{\"v\":" + written[written.index(after: equals)...] + "}"
-            guard let value = (try? JSONClaimsParser.parseObject(Array(json.utf8)))?["v"] else {
-                throw ValidationError("--claim \(name): the value is not JSON (a string needs its quotes: \(name)='\"text\"')")
             }
             custom[name] = value
         }
@@ -103,16 +96,7 @@ struct TokenCommand: AsyncParsableCommand {
         var keyID = self.kid
         do {
             if let path = self.key {
-                let contents = try Self.read(path)
-                if let alg = self.alg, JWTAlgorithmName.hmac.contains(alg) {
-                    // HMAC keyed with a PEM key is the key-confusion pattern of RFC 8725 §2.1.
-                    guard !contents.contains("-----BEGIN") else {
-                        throw JWTIssuerError("\(path): is a PEM key or certificate; \(alg.rawValue) needs a shared secret")
-                    }
-                    signingKey = try JWTSigningKey(secret: Self.trimmingOneNewline(contents))
-                } else {
-                    signingKey = try Self.signingKey(pem: contents, path: path, password: self.keyPassword)
-                }
+                signingKey = try SigningKeyFile.load(path, algorithm: self.alg, password: self.keyPassword)
             } else {
                 signingKey = try JWTSigningKey.development()
                 keyID = keyID ?? QuickstartDevelopmentKey.keyID
@@ -130,60 +114,10 @@ struct TokenCommand: AsyncParsableCommand {
         } catch let error as JWTIssuerError {
             printError("error: \(error.description)")
             throw ExitStatus.invalid
-        } catch let error as KeyFileError {
+        } catch let error as SigningKeyFile.ReadError {
             printError("error: \(error.description)")
             throw ExitStatus.runtime
         }
-    }
-
-    /// A PEM private key; an encrypted one is decrypted with `password` by the same loader the
-    /// gateway's outbound credentials use (BoringSSL, through the TLS material loader).
-    private static func signingKey(pem: String, path: String, password: String?) throws(JWTIssuerError) -> JWTSigningKey {
-        guard pem.contains("ENCRYPTED") else {
-            do {
-                return try JWTSigningKey(pem: pem)
-            } catch {
-                throw JWTIssuerError("\(path): \(error.description)")
-            }
-        }
-        guard let password else {
-            throw JWTIssuerError("\(path): the key is encrypted; give its password with --key-password")
-        }
-        var material = TLSMaterial()
-        guard let key = material.pemPrivateKey(path, password: password, at: ConfigLocation.unknown(["key"])) else {
-            throw JWTIssuerError(material.diagnostics.first?.message ?? "\(path): cannot be decrypted")
-        }
-        guard let der = try? key.derBytes else {
-            throw JWTIssuerError("\(path): an encrypted key of this type cannot be read here; decrypt it (openssl pkey) or use an RSA or EC key")
-        }
-        do throws(JWTIssuerError) {
-            return try JWTSigningKey(der: der)
-        } catch {
-            throw JWTIssuerError("\(path): \(error.description)")
-        }
-    }
-
-    private struct KeyFileError: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    private static func read(_ path: String) throws(KeyFileError) -> String {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw KeyFileError(description: "\(path): cannot be read")
-        }
-        guard data.count <= 1 << 20 else { throw KeyFileError(description: "\(path): larger than 1 MiB; not a key") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// A secret file's contents without the one line ending an editor adds.
-    private static func trimmingOneNewline(_ text: String) -> String {
-        // "\r\n" is one Character, so it is removed as one.
-        var text = text
-        if text.hasSuffix("\r\n") || text.hasSuffix("\n") { text.removeLast() }
-        return text
     }
 }
 

@@ -190,14 +190,17 @@ struct LoadTestTests {
         }
     }
 
-    @Test("targets: http URLs with a port, a path and a query; https and other shapes are refused")
+    @Test("targets: http and https URLs with a port, a path and a query; other schemes and shapes are refused")
     func targets() throws {
         #expect(try LoadTestTarget(url: "http://127.0.0.1:8080/a/b?c=d") == LoadTestTarget(host: "127.0.0.1", port: 8080, path: "/a/b?c=d"))
         #expect(try LoadTestTarget(url: "http://example.com") == LoadTestTarget(host: "example.com", port: 80, path: "/"))
         #expect(try LoadTestTarget(url: "http://[::1]:9/x") == LoadTestTarget(host: "::1", port: 9, path: "/x"))
-        #expect(throws: LoadTestTarget.ParseError.unsupportedScheme("https://a/")) { try LoadTestTarget(url: "https://a/") }
+        #expect(try LoadTestTarget(url: "https://a/") == LoadTestTarget(host: "a", port: 443, path: "/", secure: true))
+        #expect(try LoadTestTarget(url: "https://a:8443/x").authority == "a:8443")
+        #expect(throws: LoadTestTarget.ParseError.unsupportedScheme("ws://a/")) { try LoadTestTarget(url: "ws://a/") }
         #expect(throws: LoadTestTarget.ParseError.malformed("http://a:0/")) { try LoadTestTarget(url: "http://a:0/") }
-        #expect(throws: LoadTestTarget.ParseError.malformed("ftp://a/")) { try LoadTestTarget(url: "ftp://a/") }
+        #expect(throws: LoadTestTarget.ParseError.unsupportedScheme("ftp://a/")) { try LoadTestTarget(url: "ftp://a/") }
+        #expect(throws: LoadTestTarget.ParseError.malformed("a/b")) { try LoadTestTarget(url: "a/b") }
     }
 
     @Test("the command: a table and a JSON file for a run; bad arguments exit 1 with what is wrong")
@@ -219,7 +222,11 @@ struct LoadTestTests {
             #expect(refused.stderr.contains("not the status it expects"), "\(refused.stderr)")
         }
         for (arguments, message) in [
-            (["loadtest", "https://127.0.0.1:1/"], "only http:// targets"),
+            (["loadtest", "ftp://127.0.0.1:1/"], "only http:// and https:// targets"),
+            (["loadtest", "http://127.0.0.1:1/", "--rate", "10:20"], "FROM:TO with --ramp"),
+            (["loadtest", "http://127.0.0.1:1/", "--ramp", "5s"], "--ramp needs --rate FROM:TO"),
+            (["loadtest", "http://127.0.0.1:1/", "--requests", "0"], "--requests must be at least 1"),
+            (["loadtest", "http://127.0.0.1:1/", "--insecure"], "--insecure and --cacert are for https:// targets"),
             (["loadtest", "http://127.0.0.1:1/", "--duration", "soon"], "--duration"),
             (["loadtest", "http://127.0.0.1:1/", "--header", "no colon"], "--header"),
             (["loadtest", "http://127.0.0.1:1/", "--expect", "nobody=200"], "--expect"),

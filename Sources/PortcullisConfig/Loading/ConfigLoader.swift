@@ -32,6 +32,49 @@ public enum ConfigLoader {
 
     /// Validates a configuration held in memory; `file` is used in diagnostics.
     public static func parse(_ source: String, file: String) throws(ConfigError) -> GatewayConfig {
+        let (document, lines) = try Self.document(source, file: file)
+        var validator = ConfigValidator(file: file, lines: lines)
+        var config = validator.validate(document)
+        guard validator.errors.isEmpty else {
+            throw ConfigError(diagnostics: validator.errors.sorted { ($0.line, $0.path.description) < ($1.line, $1.path.description) })
+        }
+        config.sourceFile = file == Self.quickstartName ? nil : file
+        config.lineIndex = lines
+        config.sourceHash = String(SHA256.hash(data: Array(source.utf8)).lowercaseHexadecimal.prefix(12))
+        return config
+    }
+
+    /// Reads a file holding one client-auth record at its top level, as the gateway config writes
+    /// it under `[service.upstreamClient.auth]` (what `portcullis loadtest --oauth2-config` takes).
+    ///
+    /// - Throws: ``ConfigFileError`` when the file cannot be read, ``ConfigError`` when it is not
+    ///   a valid record (file, line, key).
+    public static func loadClientAuth(file path: String) throws -> ClientAuthConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigFileError(file: path, reason: "cannot be read")
+        }
+        guard let source = String(validating: data, as: UTF8.self) else {
+            throw ConfigError(diagnostics: [ConfigDiagnostic(file: path, line: 1, path: .root, message: "is not valid UTF-8")])
+        }
+        return try self.parseClientAuth(source, file: path)
+    }
+
+    /// Validates a client-auth record held in memory; `file` is used in diagnostics.
+    public static func parseClientAuth(_ source: String, file: String) throws(ConfigError) -> ClientAuthConfig {
+        let (document, lines) = try Self.document(source, file: file)
+        var validator = ConfigValidator(file: file, lines: lines)
+        let record = validator.clientAuth(document, at: .root)
+        guard let record, validator.errors.isEmpty else {
+            throw ConfigError(diagnostics: validator.errors.sorted { ($0.line, $0.path.description) < ($1.line, $1.path.description) })
+        }
+        return record
+    }
+
+    /// The TOML document and its line index.
+    private static func document(_ source: String, file: String) throws(ConfigError) -> ([String: TOMLNode], TOMLLineIndex) {
         if let (line, problem) = TOMLPreflight.problem(in: source) {
             throw ConfigError(diagnostics: [ConfigDiagnostic(file: file, line: line, path: .root, message: "TOML syntax error: \(problem)")])
         }
@@ -48,16 +91,7 @@ public enum ConfigLoader {
         guard case .table(let document) = TOMLNode(table) else {
             throw ConfigError(diagnostics: [ConfigDiagnostic(file: file, line: 1, path: .root, message: "is not a TOML table")])
         }
-        let lines = TOMLLineIndex(source: source)
-        var validator = ConfigValidator(file: file, lines: lines)
-        var config = validator.validate(document)
-        guard validator.errors.isEmpty else {
-            throw ConfigError(diagnostics: validator.errors.sorted { ($0.line, $0.path.description) < ($1.line, $1.path.description) })
-        }
-        config.sourceFile = file == Self.quickstartName ? nil : file
-        config.lineIndex = lines
-        config.sourceHash = String(SHA256.hash(data: Array(source.utf8)).lowercaseHexadecimal.prefix(12))
-        return config
+        return (document, TOMLLineIndex(source: source))
     }
 
     /// The embedded quickstart configuration that `portcullis serve` runs without `--config`.

@@ -1,0 +1,142 @@
+import Foundation
+import NIOCore
+@testable import PortcullisLoadTest
+import Testing
+
+/// What `portcullis loadtest` writes, read back by independent tools: the interval log by
+/// HdrHistogram's Python port, the SVG by Python's XML parser; the live progress intervals; the
+/// ramp schedule, `--requests`, and https targets.
+@Suite("Load test outputs")
+struct LoadTestOutputTests {
+    static let script = JWTFixture.repository.appendingPathComponent("Tests/PortcullisGatewayTests/Fixtures/loadtest_outputs.py").path
+
+    struct Outputs: Decodable {
+        struct Tag: Decodable {
+            let count: Int
+            let max_ms: Double
+        }
+        struct SVG: Decodable {
+            let root: String
+            let polylines: Int
+        }
+        let intervals: Int
+        let tags: [String: Tag]
+        let svg: SVG
+    }
+
+    @Test("--interval-log, --hgrm, --svg, --json: HdrHistogram_py reads the log and its per-class totals equal the report's; the SVG parses")
+    func files() async throws {
+        try await GatewayHarness.run(LoadTestTests.config) { gateway in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-loadtest-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let result = try await CommandRunner.runAsync([
+                "loadtest", "http://127.0.0.1:\(gateway.gatewayPort)/private/", "--rate", "300", "--duration", "2500ms", "--warmup", "300ms",
+                "--connections", "2", "--threads", "1", "--basic", "bob:bob123", "--invalid", "garbage",
+                "--json", folder + "/report.json", "--interval-log", folder + "/run.hlog", "--hgrm", folder + "/hgrm", "--svg", folder + "/plot.svg",
+            ])
+            #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+            // Progress lines (not a terminal: one per second) on standard error.
+            #expect(result.stderr.contains("req/s"), "\(result.stderr)")
+            let report = try JSONDecoder().decode(LoadTestReport.JSON.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/report.json")))
+            let read = try await ExternalTool.runAsync(try JWTFixture.python, [Self.script, folder + "/run.hlog", folder + "/plot.svg"])
+            #expect(read.status == 0, "\(read.stderr)")
+            let outputs = try JSONDecoder().decode(Outputs.self, from: Data(read.stdout.utf8))
+            for name in ["basic", "invalid-garbage"] {
+                let summary = try #require(report.classes[name])
+                #expect(outputs.tags[name]?.count == summary.count, "\(name): \(outputs.tags) \(summary)")
+                #expect(outputs.tags[name + "-uncorrected"]?.count == summary.count)
+                // The log's max is the same histogram bucket as the report's (three significant digits).
+                #expect(abs((outputs.tags[name]?.max_ms ?? 0) - summary.latencyMs.max) <= summary.latencyMs.max * 0.002 + 0.001)
+            }
+            // 2.5 s measured in 1 s intervals: three (the last one short), two tags per class.
+            #expect(outputs.intervals == 3 * 4, "\(outputs)")
+            #expect(outputs.svg.root == "{http://www.w3.org/2000/svg}svg")
+            #expect(outputs.svg.polylines == 4)
+            let hgrm = try String(contentsOfFile: folder + "/hgrm/basic.hgrm", encoding: .utf8)
+            #expect(hgrm.contains("Percentile") && hgrm.contains("#[Max"), "\(hgrm)")
+            #expect(FileManager.default.fileExists(atPath: folder + "/hgrm/invalid-garbage.uncorrected.hgrm"))
+            #expect(report.sendLatenessMs != nil)
+        }
+    }
+
+    actor Intervals {
+        var seen: [LoadTestProgress] = []
+        func add(_ progress: LoadTestProgress) { self.seen.append(progress) }
+    }
+
+    @Test("progress: every interval is reported, the last one marked final, and their answers add up to the report's")
+    func progress() async throws {
+        try await GatewayHarness.run(LoadTestTests.config) { gateway in
+            var plan = LoadTestTests.plan(port: gateway.gatewayPort, model: .constantRate(200), classes: [RequestClass(name: "basic", headers: [LoadTestTests.bob])])
+            plan.progressInterval = .milliseconds(100)
+            let intervals = Intervals()
+            let report = try await LoadTest.run(plan) { await intervals.add($0) }
+            let seen = await intervals.seen
+            #expect(seen.last?.final == true)
+            #expect(seen.dropLast().allSatisfy { !$0.final })
+            #expect(seen.map(\.completed).reduce(0, +) == report.accounting.completed)
+            // Intervals of the measured time, back to back from its start (after the 100 ms warm-up).
+            for (index, interval) in seen.enumerated() {
+                #expect(interval.startNanoseconds == plan.warmup.nanoseconds + Int64(index) * plan.progressInterval.nanoseconds)
+            }
+        }
+    }
+
+    @Test("--requests: the run ends when that many measured requests were intended and answered")
+    func requestLimit() async throws {
+        try await GatewayHarness.run(LoadTestTests.config) { gateway in
+            for model in [LoadTestPlan.Model.closedLoop, .constantRate(500)] {
+                var plan = LoadTestTests.plan(port: gateway.gatewayPort, model: model, classes: [RequestClass(name: "basic", headers: [LoadTestTests.bob])])
+                plan.duration = .seconds(60)
+                plan.requestLimit = 60
+                let report = try await LoadTest.run(plan)
+                #expect(report.accounting.intended == 60, "\(model): \(report.accounting)")
+                #expect(report.accounting.completed == 60, "\(model): \(report.accounting)")
+                #expect(report.measuredNanoseconds < TimeAmount.seconds(60).nanoseconds)
+            }
+        }
+    }
+
+    @Test("ramp schedule: the warm-up at the first rate, a linear ramp, then the last rate; offsets never go back")
+    func rampSchedule() {
+        let ramp = RateSchedule(from: 100, to: 300, over: 1_000_000_000)
+        // Over the 1 s ramp, (100 + 300) / 2 = 200 requests; then 300 a second.
+        #expect(abs(ramp.requests(inFirst: 1_000_000_000) - 200) < 1e-9)
+        #expect(abs(ramp.requests(inFirst: 2_000_000_000) - 500) < 1e-9)
+        let warmup: Int64 = 500_000_000  // 50 requests at 100/s
+        #expect(ramp.offset(ofRequest: 10, warmup: warmup) == 100_000_000)
+        #expect(ramp.offset(ofRequest: 50, warmup: warmup) == warmup)
+        #expect(abs(ramp.offset(ofRequest: 250, warmup: warmup) - (warmup + 1_000_000_000)) <= 1)
+        #expect(abs(ramp.offset(ofRequest: 550, warmup: warmup) - (warmup + 2_000_000_000)) <= 1)
+        var last: Int64 = -1
+        for index in 0..<1000 {
+            let offset = ramp.offset(ofRequest: index, warmup: warmup)
+            #expect(offset >= last)
+            last = offset
+        }
+        let down = RateSchedule(from: 300, to: 100, over: 1_000_000_000)
+        #expect(abs(down.offset(ofRequest: 200, warmup: 0) - 1_000_000_000) <= 1)
+        #expect(RateSchedule(rate: 400).offset(ofRequest: 400, warmup: 0) == 1_000_000_000)
+    }
+
+    @Test("https targets: TLS with the CA given by --cacert, refused without it, accepted with --insecure")
+    func https() async throws {
+        let pki = try GatewayTLSTests.makePKI()
+        let toml = LoadTestTests.config.replacingOccurrences(
+            of: "shutdownTimeoutSeconds = 5\n",
+            with: "shutdownTimeoutSeconds = 5\n[listener.secureSocket]\nkey = { certFile = \"\(pki.path("server.crt"))\", keyFile = \"\(pki.path("server.key"))\" }\n"
+        )
+        try await GatewayHarness.run(toml) { gateway in
+            #expect(gateway.scheme == "https")
+            let url = "https://localhost:\(gateway.gatewayPort)/private/"
+            let common = ["--duration", "300ms", "--connections", "2", "--threads", "1", "--basic", "bob:bob123", "--quiet"]
+            let trusted = try await CommandRunner.runAsync(["loadtest", url, "--cacert", pki.path("ca.crt")] + common)
+            #expect(trusted.status == 0, "\(trusted.stderr)\n\(trusted.stdout)")
+            #expect(trusted.stdout.contains("200×"), "\(trusted.stdout)")
+            let insecure = try await CommandRunner.runAsync(["loadtest", url, "--insecure"] + common)
+            #expect(insecure.status == 0, "\(insecure.stderr)\n\(insecure.stdout)")
+            let untrusted = try await CommandRunner.runAsync(["loadtest", url] + common)
+            #expect(untrusted.status != 0, "\(untrusted.stdout)")
+        }
+    }
+}
