@@ -2,51 +2,47 @@ import NIOCore
 import NIOHTTP1
 import PortcullisHTTP1
 
-/// One connection of a load test: sends a class's request bytes, reads the answer with the
-/// gateway's own HTTP/1 response parser, and reports to its ``LoopDriver``. Used on its loop only.
-final class LoadConnection: ChannelInboundHandler {
+/// One HTTP/1.1 connection of a load test (one slot): sends a class's request bytes, reads the
+/// answer with the gateway's own HTTP/1 response parser, and reports to its ``LoopDriver``.
+/// Used on its loop only.
+final class LoadConnection: ChannelInboundHandler, LoadClientConnection {
     typealias InboundIn = ByteBuffer
-
-    /// The request on the wire, if any.
-    struct Outstanding {
-        var classIndex: Int
-        /// When it should have been sent (nanoseconds, `NIODeadline` scale).
-        var intended: Int64
-        var sent: Int64
-        /// Whether it counts (intended after the warm-up).
-        var measured: Bool
-    }
 
     private unowned let driver: LoopDriver
     private var context: ChannelHandlerContext?
     private var parser = HTTP1ResponseParser()
     private var status = 0
-    private(set) var outstanding: Outstanding?
+    private(set) var slots: [LoadSlot] = []
     /// Reported to the driver as gone (closed by either side, or failed): nothing more is sent.
     private var gone = false
 
     init(driver: LoopDriver) {
         self.driver = driver
         self.parser.keepsFields = false  // the status and the framing are all it needs
+        self.slots = [LoadSlot(connection: self)]
     }
 
-    var isReady: Bool { self.context != nil && self.outstanding == nil && !self.gone }
+    private var slot: LoadSlot { self.slots[0] }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
 
-    func send(_ request: ByteBuffer, _ outstanding: Outstanding) {
-        guard let context else { return }
-        self.outstanding = outstanding
+    func send(_ request: LoadRequest, on slot: LoadSlot) {
+        guard let context, case .http1(let bytes) = request else { return }
         self.parser.expectResponse(toHEAD: false)
-        context.writeAndFlush(NIOAny(request), promise: nil)
+        context.writeAndFlush(NIOAny(bytes), promise: nil)
     }
 
-    /// Closes the connection without reporting it (the driver is done with it).
+    func abandon(_ slot: LoadSlot) {
+        // An HTTP/1.1 answer cannot be skipped: the connection goes.
+        self.slot.outstanding = nil
+        self.failed()
+    }
+
     func close() {
         self.gone = true
-        self.outstanding = nil
+        self.slot.outstanding = nil
         self.context?.close(promise: nil)
     }
 
@@ -60,14 +56,15 @@ final class LoadConnection: ChannelInboundHandler {
                 case .body:
                     break
                 case .end:
-                    guard let done = self.outstanding else { continue }
-                    self.outstanding = nil
+                    guard let done = self.slot.outstanding else { continue }
+                    self.slot.outstanding = nil
                     let keepAlive = self.parser.keepAlive
+                    self.driver.answered(self.slot, status: self.status, request: done, reusable: keepAlive)
                     if !keepAlive {
                         self.gone = true
                         context.close(promise: nil)
+                        self.driver.connectionGone(self)
                     }
-                    self.driver.answered(self, status: self.status, request: done, reusable: keepAlive)
                 }
             }
         } catch {
@@ -77,11 +74,12 @@ final class LoadConnection: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         guard !self.gone else { return }
-        if let end = self.parser.endOfInput(), case .end = end, let done = self.outstanding {
+        if let end = self.parser.endOfInput(), case .end = end, let done = self.slot.outstanding {
             // A body that ends with the connection.
             self.gone = true
-            self.outstanding = nil
-            return self.driver.answered(self, status: self.status, request: done, reusable: false)
+            self.slot.outstanding = nil
+            self.driver.answered(self.slot, status: self.status, request: done, reusable: false)
+            return self.driver.connectionGone(self)
         }
         self.failed()
     }
@@ -90,12 +88,11 @@ final class LoadConnection: ChannelInboundHandler {
         self.failed()
     }
 
+    /// Reports the connection lost (with the request it carried, if any) and closes it.
     private func failed() {
         guard !self.gone else { return }
         self.gone = true
-        let lost = self.outstanding
-        self.outstanding = nil
         self.context?.close(promise: nil)
-        self.driver.lost(self, request: lost)
+        self.driver.connectionGone(self)
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHPACK
 
 /// What a load test does: the target, the load model, the credential classes.
 public struct LoadTestPlan: Sendable {
@@ -214,6 +215,20 @@ public struct RequestClass: Sendable, Equatable {
         guard !self.variants.isEmpty else { return [[]] }
         guard self.variants.count >= loops else { return self.variants }
         return stride(from: loop, to: self.variants.count, by: loops).map { self.variants[$0] }
+    }
+
+    /// The request with `extra` fields as `transport` sends it, built once.
+    func request(for target: LoadTestTarget, extra: [(String, String)], transport: LoadTestTransport) -> LoadRequest {
+        guard transport.http2Streams != nil else { return .http1(self.request(for: target, extra: extra)) }
+        var headers: HPACKHeaders = [
+            ":method": "GET", ":scheme": target.secure ? "https" : "http", ":authority": target.authority, ":path": target.path,
+            "user-agent": "portcullis-loadtest",
+        ]
+        for (name, value) in self.headers + extra {
+            // HTTP/2 field names are lowercase (RFC 9113 §8.2.1).
+            headers.add(name: name.lowercased(), value: value)
+        }
+        return .http2(headers)
     }
 
     /// The HTTP/1.1 request's bytes with `extra` fields, built once.

@@ -1,6 +1,7 @@
 import DequeModule
 import Histogram
 import NIOCore
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 
@@ -40,8 +41,8 @@ final class LoopDriver: @unchecked Sendable {
 
     let loop: any EventLoop
     private let plan: LoadTestPlan
-    /// Per class, the request bytes of each credential this loop sends.
-    private let requests: [[ByteBuffer]]
+    /// Per class, the request of each credential this loop sends.
+    private let requests: [[LoadRequest]]
     private var nextVariant: [Int]
     private var sends: [Int]
     private let connectionCount: Int
@@ -49,8 +50,9 @@ final class LoopDriver: @unchecked Sendable {
     private let schedule: RateSchedule?
     /// Measured requests this loop intends before it stops (`--requests`).
     private let requestLimit: Int?
-    private var connections: [LoadConnection] = []
-    private var ready: [LoadConnection] = []
+    private var connections: [any LoadClientConnection] = []
+    /// Slots free for a request: one per HTTP/1.1 connection, `streams` per HTTP/2 one.
+    private var ready: [LoadSlot] = []
     /// Intended sends no connection was free for (open loop), oldest first.
     private var waiting = Deque<(classIndex: Int, intended: Int64)>()
     private var statistics: [ClassStatistics]
@@ -80,7 +82,7 @@ final class LoopDriver: @unchecked Sendable {
         self.loop = loop
         self.plan = plan
         self.requests = plan.classes.map { requestClass in
-            requestClass.variants(forLoop: index, of: loops).map { requestClass.request(for: plan.target, extra: $0) }
+            requestClass.variants(forLoop: index, of: loops).map { requestClass.request(for: plan.target, extra: $0, transport: plan.transport) }
         }
         self.nextVariant = Array(repeating: 0, count: plan.classes.count)
         self.sends = Array(repeating: 0, count: plan.classes.count)
@@ -107,21 +109,30 @@ final class LoopDriver: @unchecked Sendable {
             .connectTimeout(.seconds(5))
             .connect(host: target.host, port: target.port)
             .flatMapThrowing { channel in
-                let connection = LoadConnection(driver: self)
+                let pipeline = channel.pipeline.syncOperations
                 if let tls = transport.tls {
-                    let handler = try NIOSSLClientHandler(context: tls, serverHostname: transport.serverHostname)
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: transport.serverHostname))
                 }
-                try channel.pipeline.syncOperations.addHandler(connection)
+                let connection: any LoadClientConnection
+                if let streams = transport.http2Streams {
+                    let http2 = HTTP2LoadConnection(driver: self, streams: streams)
+                    try pipeline.addHandler(NIOHTTP2Handler(mode: .client))
+                    try pipeline.addHandler(http2)
+                    connection = http2
+                } else {
+                    let http1 = LoadConnection(driver: self)
+                    try pipeline.addHandler(http1)
+                    connection = http1
+                }
                 self.connections.append(connection)
-                self.ready.append(connection)
+                self.ready.append(contentsOf: connection.slots)
             }
     }
 
     /// A connection that closed or failed is replaced while the run goes on.
-    private func replace(_ connection: LoadConnection) {
+    private func replace(_ connection: any LoadClientConnection) {
         self.connections.removeAll { $0 === connection }
-        self.ready.removeAll { $0 === connection }
+        self.ready.removeAll { $0.connection === connection }
         guard self.running, !self.draining else { return }
         self.open().assumeIsolated().whenComplete { result in
             if case .success = result { self.dispatch() }
@@ -175,13 +186,13 @@ final class LoopDriver: @unchecked Sendable {
         // Requests unanswered past the timeout: counted, their connections replaced.
         let limit = self.plan.timeout.nanoseconds
         for connection in self.connections {
-            if let outstanding = connection.outstanding, now - outstanding.sent >= limit {
+            for slot in connection.slots {
+                guard let outstanding = slot.outstanding, now - outstanding.sent >= limit else { continue }
                 if outstanding.measured {
                     self.accounting.timedOut += 1
                     self.recordFailure(now: now)
                 }
-                connection.close()
-                self.replace(connection)
+                connection.abandon(slot)
             }
         }
         self.dispatch()
@@ -194,21 +205,21 @@ final class LoopDriver: @unchecked Sendable {
         guard now < self.endAt else { return self.finish(at: self.endAt) }
         if self.schedule != nil {
             self.scheduleDue(upTo: now)
-            while !self.waiting.isEmpty, let connection = self.ready.popLast() {
+            while !self.waiting.isEmpty, let slot = self.ready.popLast() {
                 let next = self.waiting.removeFirst()
-                self.send(on: connection, classIndex: next.classIndex, intended: next.intended, now: now)
+                self.send(on: slot, classIndex: next.classIndex, intended: next.intended, now: now)
             }
             self.wakeUpForNextSend()
         } else {
-            while !self.draining, let connection = self.ready.popLast() {
+            while !self.draining, let slot = self.ready.popLast() {
                 if now >= self.measureFrom {
                     self.accounting.intended += 1
                     if let limit = self.requestLimit, self.accounting.intended >= limit { self.draining = true }
                 }
-                self.send(on: connection, classIndex: self.takeClass(), intended: now, now: now)
+                self.send(on: slot, classIndex: self.takeClass(), intended: now, now: now)
             }
         }
-        if self.draining, self.waiting.isEmpty, !self.connections.contains(where: { $0.outstanding != nil }) {
+        if self.draining, self.waiting.isEmpty, !self.connections.contains(where: { $0.slots.contains { $0.outstanding != nil } }) {
             self.finish(at: now)
         }
     }
@@ -258,20 +269,18 @@ final class LoopDriver: @unchecked Sendable {
         return self.rotation[self.nextClass]
     }
 
-    private func send(on connection: LoadConnection, classIndex: Int, intended: Int64, now: Int64) {
+    private func send(on slot: LoadSlot, classIndex: Int, intended: Int64, now: Int64) {
         let variants = self.requests[classIndex]
         let variant = self.nextVariant[classIndex]
         self.nextVariant[classIndex] = variant + 1 == variants.count ? 0 : variant + 1
         self.sends[classIndex] += 1
-        connection.send(
-            variants[variant],
-            .init(classIndex: classIndex, intended: intended, sent: now, measured: intended >= self.measureFrom)
-        )
+        slot.outstanding = .init(classIndex: classIndex, intended: intended, sent: now, measured: intended >= self.measureFrom)
+        slot.connection.send(variants[variant], on: slot)
     }
 
     // MARK: From connections
 
-    func answered(_ connection: LoadConnection, status: Int, request: LoadConnection.Outstanding, reusable: Bool) {
+    func answered(_ slot: LoadSlot, status: Int, request: LoadSlot.Outstanding, reusable: Bool) {
         let now = Int64(NIODeadline.now().uptimeNanoseconds)
         if request.measured, request.intended < self.endAt {
             self.accounting.completed += 1
@@ -283,19 +292,33 @@ final class LoopDriver: @unchecked Sendable {
                 .record(status: status, corrected: corrected, uncorrected: uncorrected)
             self.intervals[index]?.completed += 1
         }
-        if reusable {
-            self.ready.append(connection)
-            self.dispatch()
-        } else {
-            self.replace(connection)
-            self.dispatch()
-        }
+        // A slot whose connection closes after this answer comes back with its replacement.
+        if reusable { self.freed(slot) }
     }
 
-    func lost(_ connection: LoadConnection, request: LoadConnection.Outstanding?) {
+    /// `slot` can take a request again (an HTTP/2 stream given up or reset).
+    func freed(_ slot: LoadSlot) {
+        self.ready.append(slot)
+        self.dispatch()
+    }
+
+    /// The peer reset `slot`'s stream: the request errored, the connection goes on.
+    func requestFailed(_ slot: LoadSlot, request: LoadSlot.Outstanding?) {
         if let request, request.measured {
             self.accounting.errored += 1
             self.recordFailure(now: Int64(NIODeadline.now().uptimeNanoseconds))
+        }
+        self.freed(slot)
+    }
+
+    /// `connection` closed or failed: the requests it carried errored; it is replaced.
+    func connectionGone(_ connection: any LoadClientConnection) {
+        for slot in connection.slots {
+            if let request = slot.outstanding, request.measured {
+                self.accounting.errored += 1
+                self.recordFailure(now: Int64(NIODeadline.now().uptimeNanoseconds))
+            }
+            slot.outstanding = nil
         }
         self.replace(connection)
         self.dispatch()
@@ -310,7 +333,7 @@ final class LoopDriver: @unchecked Sendable {
         self.sweeper?.cancel()
         self.wakeUp?.cancel()
         for connection in self.connections {
-            if let outstanding = connection.outstanding, outstanding.measured { self.accounting.inFlight += 1 }
+            for slot in connection.slots where slot.outstanding?.measured == true { self.accounting.inFlight += 1 }
             connection.close()
         }
         self.accounting.notSent += self.waiting.filter { $0.intended >= self.measureFrom }.count

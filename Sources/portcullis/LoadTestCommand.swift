@@ -97,6 +97,12 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "CLASS=CODE: the status CLASS's answers must have (repeatable).")
     var expect: [String] = []
 
+    @Flag(name: .long, help: "HTTP/2: over TLS through ALPN for https targets, with prior knowledge (h2c) for http ones.")
+    var http2 = false
+
+    @Option(name: .long, help: "HTTP/2 streams in flight per connection.")
+    var streams: Int = 1
+
     @Flag(name: .long, help: "https: do not verify the target's certificate.")
     var insecure = false
 
@@ -131,6 +137,8 @@ struct LoadTestCommand: AsyncParsableCommand {
         if self.ramp != nil, self.rate?.contains(":") != true { throw ValidationError("--ramp needs --rate FROM:TO") }
         if let threads = self.threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let requests = self.requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+        guard (1...1000).contains(self.streams) else { throw ValidationError("--streams must be between 1 and 1000") }
+        if self.streams != 1 && !self.http2 { throw ValidationError("--streams needs --http2") }
         for (name, text) in [("--duration", self.duration), ("--warmup", self.warmup), ("--timeout", self.timeout), ("--ramp", self.ramp)] {
             guard let text else { continue }
             guard Self.timeAmount(text) != nil else { throw ValidationError("\(name): \(text) is not a duration like 10s, 2m or 500ms") }
@@ -169,6 +177,7 @@ struct LoadTestCommand: AsyncParsableCommand {
             printError("error: --insecure and --cacert are for https:// targets")
             throw ExitStatus.invalid
         }
+        if self.http2 { transport.http2Streams = self.streams }
         let duration = self.duration.flatMap(Self.timeAmount) ?? (self.requests == nil ? .seconds(10) : .hours(24 * 365))
         let warmup = Self.timeAmount(self.warmup) ?? .zero
         let timeout = Self.timeAmount(self.timeout) ?? .seconds(10)
@@ -230,11 +239,11 @@ struct LoadTestCommand: AsyncParsableCommand {
         }
     }
 
-    /// The client TLS context for an https target: ALPN http/1.1, the system's trust roots,
-    /// `--cacert`'s, or none with `--insecure`.
+    /// The client TLS context for an https target: ALPN h2 or http/1.1, the system's trust
+    /// roots, `--cacert`'s, or none with `--insecure`.
     private func tlsTransport(for target: LoadTestTarget) throws -> LoadTestTransport {
         var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.applicationProtocols = self.http2 ? ["h2"] : ["http/1.1"]
         if self.insecure { configuration.certificateVerification = .none }
         if let path = self.cacert {
             do {

@@ -24,7 +24,7 @@ final class NginxServer: TestServer, @unchecked Sendable {
 
     /// Writes the config and starts nginx; ready once it wrote its pid file, which nginx does
     /// after it has bound its listeners.
-    static func start(server: String) async throws -> NginxServer {
+    static func start(server: String, listen: String = "") async throws -> NginxServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-nginx-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/temp", withIntermediateDirectories: true)
         // A port found free can be taken by another test before nginx binds it: try fresh ports.
@@ -32,14 +32,14 @@ final class NginxServer: TestServer, @unchecked Sendable {
         while true {
             let port = try LoopbackSocket.freePort()
             do {
-                return try await Self.launch(folder: folder, port: port, server: server.replacingOccurrences(of: "PORT", with: String(port)))
+                return try await Self.launch(folder: folder, port: port, server: server.replacingOccurrences(of: "PORT", with: String(port)), listen: listen)
             } catch let failure as ExternalTool.Failure where failure.output.contains("Address already in use") && attempt < 5 {
                 attempt += 1
             }
         }
     }
 
-    private static func launch(folder: String, port: Int, server: String) async throws -> NginxServer {
+    private static func launch(folder: String, port: Int, server: String, listen: String) async throws -> NginxServer {
         let config = """
             daemon off;
             master_process off;
@@ -55,7 +55,7 @@ final class NginxServer: TestServer, @unchecked Sendable {
                 uwsgi_temp_path \(folder)/temp/uwsgi;
                 scgi_temp_path \(folder)/temp/scgi;
                 server {
-                    listen 127.0.0.1:\(port);
+                    listen 127.0.0.1:\(port)\(listen.isEmpty ? "" : " " + listen);
             \(server)
                 }
             }
@@ -93,7 +93,7 @@ final class NginxServer: TestServer, @unchecked Sendable {
     }
 
     /// Starts nginx, runs `body`, stops it whether `body` throws or not.
-    static func run<Result: Sendable>(server: String, _ body: (NginxServer) async throws -> Result) async throws -> Result {
-        try await withTestServer({ try await Self.start(server: server) }, body)
+    static func run<Result: Sendable>(server: String, listen: String = "", _ body: (NginxServer) async throws -> Result) async throws -> Result {
+        try await withTestServer({ try await Self.start(server: server, listen: listen) }, body)
     }
 }
