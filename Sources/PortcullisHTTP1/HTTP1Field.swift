@@ -22,18 +22,17 @@ public enum HTTP1Field {
     }
 
     /// Whether `byte` is a tchar (RFC 9110 §5.6.2): what field names and methods are made of.
+    ///
+    /// Two 64-bit masks over ASCII instead of a range switch: every byte of every field name of
+    /// every response passes here (the response parser took 10% of `portcullis loadtest`'s CPU).
     @inlinable
     public static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
+        // Bits set for ! # $ % & ' * + - . 0-9 (0x21-0x39) and A-Z ^ _ ` a-z | ~ (0x41-0x7E).
+        let low: UInt64 = 0x03FF_6CFA_0000_0000
+        let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        if byte < 64 { return low & (1 << UInt64(byte)) != 0 }
+        if byte < 128 { return high & (1 << UInt64(byte - 64)) != 0 }
+        return false
     }
 }
 

@@ -378,9 +378,10 @@ public struct HTTP1ResponseParser: Sendable {
         }
 
         var fields: [(String, String)] = []
-        fields.reserveCapacity(12)
+        if keepingFields { fields.reserveCapacity(12) }
         var contentLength: Int?
-        var transferCoding: Substring?
+        /// Whether a Transfer-Encoding field was present, and whether its final coding is chunked.
+        var transferCoding: (present: Bool, chunked: Bool) = (false, false)
         var closes = minor == 0
         var start = firstLF + 1
         while true {
@@ -390,20 +391,22 @@ public struct HTTP1ResponseParser: Sendable {
             if lf - 1 == start { break }  // the empty line
             let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<(lf - 1)])
             guard let (name, value) = Self.parseField(raw) else { throw .malformedHeaderField }
-            var valueString: String { String(decoding: value, as: UTF8.self) }
+            // The framing fields are read as bytes: a response's head makes no string unless
+            // its fields are kept.
             switch name.count {
             case 14 where HTTP1Field.name(name, is: "content-length"):
                 // One length only (a repeated one, even equal, is refused as llhttp does).
                 guard contentLength == nil, let length = Self.decimal(value) else { throw .invalidContentLength }
                 contentLength = length
             case 17 where HTTP1Field.name(name, is: "transfer-encoding"):
-                transferCoding = valueString.split(separator: ",").last?.trimmingWhitespace() ?? ""
+                var last: UnsafeRawBufferPointer?
+                Self.forEachListElement(value) { last = $0 }
+                transferCoding = (true, last.map { HTTP1Field.name($0, is: "chunked") } ?? false)
             case 10 where HTTP1Field.name(name, is: "connection"):
-                for token in valueString.split(separator: ",") {
-                    let token = token.trimmingWhitespace()
-                    if token.lowercased() == "close" {
+                Self.forEachListElement(value) { token in
+                    if HTTP1Field.name(token, is: "close") {
                         closes = true
-                    } else if token.lowercased() == "keep-alive" && minor == 0 {
+                    } else if minor == 0 && HTTP1Field.name(token, is: "keep-alive") {
                         closes = false
                     }
                 }
@@ -411,13 +414,13 @@ public struct HTTP1ResponseParser: Sendable {
                 break
             }
             if keepingFields {
-                fields.append((String(decoding: name, as: UTF8.self), valueString))
+                fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
             }
             start = lf + 1
         }
-        if transferCoding != nil && contentLength != nil { throw .conflictingFraming }
-        let chunked = transferCoding.map { $0.lowercased() == "chunked" } ?? false
-        if transferCoding != nil && !chunked {
+        if transferCoding.present && contentLength != nil { throw .conflictingFraming }
+        let chunked = transferCoding.chunked
+        if transferCoding.present && !chunked {
             // Another final coding: the body ends with the connection (RFC 9112 §6.3 ¶4).
             closes = true
         }
@@ -444,6 +447,23 @@ public struct HTTP1ResponseParser: Sendable {
         return (UnsafeRawBufferPointer(rebasing: line[..<colon]), UnsafeRawBufferPointer(rebasing: line[first..<end]))
     }
 
+    /// Each element of a comma-separated field value, without the whitespace around it; empty
+    /// elements between two commas are skipped (a list's empty elements carry nothing, RFC 9110 §5.6.1).
+    static func forEachListElement(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while start <= value.count {
+            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.count
+            if end > start {
+                var first = start
+                var last = end
+                while first < last, value[first] == 0x20 || value[first] == 0x09 { first += 1 }
+                while last > first, value[last - 1] == 0x20 || value[last - 1] == 0x09 { last -= 1 }
+                body(UnsafeRawBufferPointer(rebasing: value[first..<last]))
+            }
+            start = end + 1
+        }
+    }
+
     /// 1*DIGIT, at most 18 digits.
     private static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
         guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
@@ -456,11 +476,3 @@ public struct HTTP1ResponseParser: Sendable {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingWhitespace() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result.removeFirst() }
-        while let last = result.last, last == " " || last == "\t" { result.removeLast() }
-        return result
-    }
-}

@@ -107,6 +107,25 @@ struct HTTP1ResponseParserTests {
         #expect(try Self.parse("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n").head?.status == .ok)
     }
 
+    @Test("framing lists read as bytes: the final transfer coding decides, Connection tokens in any case and spacing")
+    func framingLists() throws {
+        // chunked last (any case, spaces, empty elements): chunked; anything after it: until close.
+        #expect(try Self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip ,, CHUNKED \r\n\r\n2\r\nok\r\n0\r\n\r\n").body == "ok")
+        let notLast = try Self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nraw")
+        #expect(notLast.body == "raw" && !notLast.keepAlive)
+        #expect(try !Self.parse("HTTP/1.1 200 OK\r\nConnection: upgrade,\tCLOSE\r\nContent-Length: 0\r\n\r\n").keepAlive)
+        #expect(try Self.parse("HTTP/1.1 200 OK\r\nConnection: closed, keep-alive-ish\r\nContent-Length: 0\r\n\r\n").keepAlive)
+        #expect(try Self.parse("HTTP/1.0 200 OK\r\nConnection: x, Keep-Alive\r\nContent-Length: 0\r\n\r\n").keepAlive)
+    }
+
+    @Test("token characters: exactly RFC 9110's tchar, over every byte value")
+    func tokenCharacters() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(HTTP1Field.isTokenCharacter(byte) == tchar.contains(byte), "\(byte)")
+        }
+    }
+
     @Test("bytes after the response: it still ends, but the connection is not reused")
     func trailingBytes() throws {
         let outcome = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n")
