@@ -6,10 +6,11 @@ import Glibc
 import Darwin
 #endif
 
-/// A percentile-distribution plot as SVG, readable in any browser: latency (milliseconds, linear)
-/// against the percentile on HdrHistogram's log-scaled "1/(1-p)" axis, so that the tail (99%,
-/// 99.9%, 99.99%) gets as much room as the median. One line per class, corrected solid and
-/// uncorrected dashed (an open loop's; a closed loop has only the one).
+/// A percentile-distribution plot as SVG, readable in any browser: latency (milliseconds, on a
+/// log scale, so that a fast class stays readable beside a slow one) against the percentile on
+/// HdrHistogram's log-scaled "1/(1-p)" axis, so that the tail (99%, 99.9%, 99.99%) gets as much
+/// room as the median. One line per class, corrected solid and uncorrected dashed (an open
+/// loop's; a closed loop has only the one).
 struct PercentilePlot {
     struct Series {
         var name: String
@@ -48,12 +49,18 @@ struct PercentilePlot {
         let lines = self.series.map { series in
             (Self.points(series.corrected, maxX: maxX), series.uncorrected.map { Self.points($0, maxX: maxX) } ?? [])
         }
-        let highest = lines.flatMap { $0.0 + $0.1 }.map(\.1).max() ?? 1
-        let (maxY, stepY) = Self.niceScale(max(highest, 0.001))
+        let values = lines.flatMap { $0.0 + $0.1 }.map(\.1).filter { $0 > 0 }
+        // Whole decades from below the lowest value to above the highest.
+        let lowDecade = (log10(values.min() ?? 0.1)).rounded(.down)
+        let highDecade = max((log10(values.max() ?? 1)).rounded(.up), lowDecade + 1)
         let plotWidth = Self.width - Self.left - Self.right
         let plotHeight = Self.height - Self.top - Self.bottom
         func px(_ x: Double) -> Double { Self.left + x / maxX * plotWidth }
-        func py(_ y: Double) -> Double { Self.top + plotHeight - y / maxY * plotHeight }
+        func py(_ y: Double) -> Double {
+            let decades = log10(max(y, pow(10, lowDecade))) - lowDecade
+            return Self.top + plotHeight - decades / (highDecade - lowDecade) * plotHeight
+        }
+        let maxY = pow(10, highDecade)
 
         var svg = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -63,12 +70,14 @@ struct PercentilePlot {
             <text x="\(Self.left)" y="42" fill="#555">\(Self.escaped(self.subtitle))</text>
 
             """
-        // Grid and axes.
-        var y = 0.0
-        while y <= maxY + stepY / 2 {
-            svg += "<line x1=\"\(Self.f(px(0)))\" y1=\"\(Self.f(py(y)))\" x2=\"\(Self.f(px(maxX)))\" y2=\"\(Self.f(py(y)))\" stroke=\"#e4e4e4\"/>\n"
-            svg += "<text x=\"\(Self.f(Self.left - 6))\" y=\"\(Self.f(py(y) + 4))\" text-anchor=\"end\">\(Self.label(y))</text>\n"
-            y += stepY
+        // Grid and axes: 1, 2 and 5 of each decade.
+        for decade in Int(lowDecade)...Int(highDecade) {
+            for multiple in [1.0, 2.0, 5.0] where decade < Int(highDecade) || multiple == 1 {
+                let y = multiple * pow(10, Double(decade))
+                let shade = multiple == 1 ? "#d0d0d0" : "#eeeeee"
+                svg += "<line x1=\"\(Self.f(px(0)))\" y1=\"\(Self.f(py(y)))\" x2=\"\(Self.f(px(maxX)))\" y2=\"\(Self.f(py(y)))\" stroke=\"\(shade)\"/>\n"
+                svg += "<text x=\"\(Self.f(Self.left - 6))\" y=\"\(Self.f(py(y) + 4))\" text-anchor=\"end\">\(Self.label(y))</text>\n"
+            }
         }
         let percentLabels = ["0%", "90%", "99%", "99.9%", "99.99%", "99.999%"]
         for tick in 0...Int(maxX) {
@@ -78,7 +87,7 @@ struct PercentilePlot {
         }
         svg += "<rect x=\"\(Self.f(px(0)))\" y=\"\(Self.f(py(maxY)))\" width=\"\(Self.f(plotWidth))\" height=\"\(Self.f(plotHeight))\" fill=\"none\" stroke=\"#333\"/>\n"
         svg += "<text x=\"\(Self.f(px(maxX / 2)))\" y=\"\(Self.f(Self.height - 10))\" text-anchor=\"middle\">percentile</text>\n"
-        svg += "<text transform=\"translate(16 \(Self.f(py(maxY / 2)))) rotate(-90)\" text-anchor=\"middle\">latency (ms)</text>\n"
+        svg += "<text transform=\"translate(16 \(Self.f(Self.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">latency (ms, log scale)</text>\n"
         // The lines and the legend.
         for (index, series) in self.series.enumerated() {
             let colour = Self.colours[index % Self.colours.count]
@@ -102,19 +111,12 @@ struct PercentilePlot {
         return svg
     }
 
-    /// A top of the y axis and a step between grid lines: 1, 2 or 5 times a power of ten.
-    static func niceScale(_ highest: Double) -> (Double, Double) {
-        let rough = highest / 5
-        var power = 1.0
-        while power * 10 <= rough { power *= 10 }
-        while power > rough { power /= 10 }
-        let step = [1.0, 2.0, 5.0, 10.0].map { $0 * power }.first { $0 >= rough } ?? power * 10
-        return ((highest / step).rounded(.up) * step, step)
-    }
-
     private static func label(_ value: Double) -> String {
-        if value == value.rounded() { return String(Int(value)) }
-        return IntervalLog.decimal(value).replacingTrailingZeros()
+        if value >= 1 { return String(Int(value.rounded())) }
+        // 0.001 to 0.5: as many decimals as the value needs.
+        var text = String(Int((value * 1000).rounded()))
+        text = String(repeating: "0", count: max(0, 3 - text.count)) + text
+        return "0." + text.replacingTrailingZeros()
     }
 
     private static func f(_ value: Double) -> String { IntervalLog.decimal(value) }
