@@ -13,6 +13,7 @@
 #
 #   bash Benchmarks/loadtest/run.sh
 #   ROUNDS=6 DURATION=10s bash Benchmarks/loadtest/run.sh
+#   SECTIONS="1 3" bash Benchmarks/loadtest/run.sh      # only these parts
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -20,6 +21,8 @@ DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=1
 ROUNDS=${ROUNDS:-4}
+SECTIONS=${SECTIONS:-1 2 3}
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 PLAIN=18101; SLOW=18102; STALL=18103
 
 source "$root/Benchmarks/e2e/lib.sh"
@@ -66,6 +69,7 @@ subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.ST
 r = resource.getrusage(resource.RUSAGE_CHILDREN); print(r.ru_utime + r.ru_stime)' "$@"; }
 json() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 
+if section 1; then
 echo "==> 1. efficiency: closed loop, $CONNECTIONS connections, 1 thread, $DURATION, $ROUNDS alternating rounds"
 printf '| %5s | %10s | %10s | %6s | %12s | %12s | %6s |\n' round "wrk r/s" "ours r/s" ratio "wrk cpu/req" "ours cpu/req" ratio
 rates=(); cpus=()
@@ -84,7 +88,9 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 echo "median throughput ratio (ours/wrk, target >= 0.9): $(median "${rates[@]}")"
 echo "median CPU per request ratio (ours/wrk, target <= 1.5): $(median "${cpus[@]}")"
+fi
 
+if section 2; then
 echo "==> 2. timing precision: 3200 req/s over $CONNECTIONS connections against a 10 ms target, 10 s, 3 rounds"
 printf '| %5s | %12s | %12s | %10s | %14s | %14s |\n' round "p50 corr ms" "p50 unc ms" "diff us" "lateness p99 us" "lateness p99.9 us"
 diffs=(); late=()
@@ -100,7 +106,9 @@ for round in 1 2 3; do
 done
 echo "median corrected - uncorrected p50 (target <= 50 us): $(median "${diffs[@]}") us"
 echo "median send lateness p99 (target <= 200 us): $(median "${late[@]}") us"
+fi
 
+if section 3; then
 echo "==> 3. a 1 s stall (SIGSTOP) in a 20 s run at 2000 req/s"
 taskset -c 1 $lt "http://127.0.0.1:$STALL/" --threads 1 --connections "$CONNECTIONS" --rate 2000 --duration 20s --quiet --json "$work/stall.json" > "$work/stall.out" &
 ltpid=$!
@@ -120,3 +128,4 @@ for name, key, predicted in (("p99", "p99", stall - 0.01 * run), ("p99.9", "p999
     off = (c[key] - predicted) / stall * 100
     print(f"| {name:10} | {predicted:10.1f} | {c[key]:10.1f} | {off:+10.1f}% | {u[key]:11.1f} |")
 PY
+fi

@@ -87,6 +87,9 @@ public struct HTTP1ResponseParser: Sendable {
     /// framing (the load tester) turns this off: no string is made per field (parsing heads was
     /// 13% of the load tester's CPU in perf). Fields are validated either way.
     public var keepsFields = true
+    /// Whether body bytes are given as `.body` events; a reader that only needs to know where
+    /// a response ends (the load tester) turns this off and the bytes are skipped unseen.
+    public var deliversBody = true
 
     /// Whether the body of the current response ends only with the connection.
     public var readsUntilClose: Bool {
@@ -178,10 +181,14 @@ public struct HTTP1ResponseParser: Sendable {
                 if remaining == 0 { return self.ended() }
                 guard var input = self.input, input.readableBytes > 0 else { return nil }
                 let count = min(remaining, input.readableBytes)
+                self.state = .fixed(remaining: remaining - count)
+                guard self.deliversBody else {
+                    self.input?.moveReaderIndex(forwardBy: count)
+                    continue
+                }
                 self.input = nil
                 let slice = input.readSlice(length: count)
                 self.input = input
-                self.state = .fixed(remaining: remaining - count)
                 if let slice { return .body(slice) }
                 return nil
             case .chunkSize:
@@ -200,10 +207,14 @@ public struct HTTP1ResponseParser: Sendable {
             case .chunkData(let remaining):
                 guard var input = self.input, input.readableBytes > 0 else { return nil }
                 let count = min(remaining, input.readableBytes)
+                self.state = count == remaining ? .chunkEnd : .chunkData(remaining: remaining - count)
+                guard self.deliversBody else {
+                    self.input?.moveReaderIndex(forwardBy: count)
+                    continue
+                }
                 self.input = nil
                 let slice = input.readSlice(length: count)
                 self.input = input
-                self.state = count == remaining ? .chunkEnd : .chunkData(remaining: remaining - count)
                 if let slice { return .body(slice) }
                 return nil
             case .chunkEnd:

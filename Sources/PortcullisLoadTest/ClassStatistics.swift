@@ -1,29 +1,39 @@
 import Histogram
 
 /// What one credential class's answers measured: latency from the intended send time
-/// (corrected) and from the actual send (uncorrected), in nanoseconds, and the statuses.
+/// (corrected) and from the actual send (uncorrected), in nanoseconds, and the corrected latency
+/// of each status apart (a class's fast 401s or 503s never hide in its 200s' figures).
 struct ClassStatistics: Sendable {
     var corrected = ClassStatistics.histogram()
     var uncorrected = ClassStatistics.histogram()
-    var statuses: [Int: Int] = [:]
+    /// Status → the corrected latencies of the answers with it.
+    var byStatus: [Int: Histogram<UInt64>] = [:]
+
+    /// Status → answers.
+    var statuses: [Int: Int] { self.byStatus.mapValues { Int($0.totalCount) } }
 
     /// Nanoseconds from 1 µs to 10 minutes, three significant digits (package-benchmark's precision).
     static func histogram() -> Histogram<UInt64> {
         Histogram(lowestDiscernibleValue: 1_000, highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
     }
 
-    var count: Int { self.statuses.values.reduce(0, +) }
+    var count: Int { Int(self.corrected.totalCount) }
 
-    mutating func record(status: Int, corrected: Int64, uncorrected: Int64) {
-        self.statuses[status, default: 0] += 1
-        _ = self.corrected.record(UInt64(clamping: max(corrected, 1_000)))
+    /// Records one answer; `byStatus: false` leaves the per-status histograms out (an interval's
+    /// figures, which need only the counts' total).
+    mutating func record(status: Int, corrected: Int64, uncorrected: Int64, byStatus: Bool = true) {
+        let corrected = UInt64(clamping: max(corrected, 1_000))
+        if byStatus { _ = self.byStatus[status, default: Self.histogram()].record(corrected) }
+        _ = self.corrected.record(corrected)
         _ = self.uncorrected.record(UInt64(clamping: max(uncorrected, 1_000)))
     }
 
     mutating func add(_ other: ClassStatistics) {
         self.corrected.add(other.corrected)
         self.uncorrected.add(other.uncorrected)
-        self.statuses.merge(other.statuses, uniquingKeysWith: +)
+        for (status, histogram) in other.byStatus {
+            self.byStatus[status, default: Self.histogram()].add(histogram)
+        }
     }
 }
 

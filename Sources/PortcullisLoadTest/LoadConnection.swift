@@ -18,7 +18,9 @@ final class LoadConnection: ChannelInboundHandler, LoadClientConnection {
 
     init(driver: LoopDriver) {
         self.driver = driver
-        self.parser.keepsFields = false  // the status and the framing are all it needs
+        // The status and the framing are all it needs: no strings per field, no body slices.
+        self.parser.keepsFields = false
+        self.parser.deliversBody = false
         self.slots = [LoadSlot(connection: self)]
     }
 

@@ -43,13 +43,15 @@ public struct LoadTestReport: Sendable {
         public var p90: Double
         public var p99: Double
         public var p999: Double
+        public var p9999: Double
         public var max: Double
 
-        public init(p50: Double, p90: Double, p99: Double, p999: Double, max: Double) {
+        public init(p50: Double, p90: Double, p99: Double, p999: Double, p9999: Double, max: Double) {
             self.p50 = p50
             self.p90 = p90
             self.p99 = p99
             self.p999 = p999
+            self.p9999 = p9999
             self.max = max
         }
 
@@ -59,6 +61,7 @@ public struct LoadTestReport: Sendable {
             self.p90 = ms(histogram.valueAtPercentile(90))
             self.p99 = ms(histogram.valueAtPercentile(99))
             self.p999 = ms(histogram.valueAtPercentile(99.9))
+            self.p9999 = ms(histogram.valueAtPercentile(99.99))
             self.max = ms(histogram.max)
         }
     }
@@ -73,6 +76,8 @@ public struct LoadTestReport: Sendable {
         public var latencyMs: Latency
         /// From each request's actual send.
         public var uncorrectedLatencyMs: Latency
+        /// Status (as a string) → the corrected latencies of its answers.
+        public var latencyByStatusMs: [String: Latency]
         /// What the class's answers had to be.
         public var expected: String
         /// Whether every answer was as expected (and there was at least one).
@@ -85,6 +90,7 @@ public struct LoadTestReport: Sendable {
             case count, statuses, expected, passed, credentials
             case latencyMs = "latency_ms"
             case uncorrectedLatencyMs = "uncorrected_latency_ms"
+            case latencyByStatusMs = "latency_by_status_ms"
         }
     }
 
@@ -102,6 +108,7 @@ public struct LoadTestReport: Sendable {
                     statuses: statuses,
                     latencyMs: Latency(statistics.corrected),
                     uncorrectedLatencyMs: Latency(statistics.uncorrected),
+                    latencyByStatusMs: Dictionary(uniqueKeysWithValues: statistics.byStatus.map { (String($0.key), Latency($0.value)) }),
                     expected: requestClass.expectation.description,
                     passed: passed,
                     credentials: self.credentialsUsed[index]
@@ -199,22 +206,29 @@ public struct LoadTestReport: Sendable {
         func cell(_ value: Double) -> String { Self.format(milliseconds: value).padding(toLeft: 9) }
         var lines: [String] = []
         let corrected = self.rate != nil
+        func cells(_ latency: Latency) -> String {
+            cell(latency.p50) + cell(latency.p90) + cell(latency.p99) + cell(latency.p999) + cell(latency.p9999) + cell(latency.max)
+        }
         lines.append("class".padding(toRight: 22) + "    count  statuses              " + "p50 ms".padding(toLeft: 9) + "p90 ms".padding(toLeft: 9)
-            + "p99 ms".padding(toLeft: 9) + "p99.9 ms".padding(toLeft: 9) + "max ms".padding(toLeft: 9) + "  expected")
+            + "p99 ms".padding(toLeft: 9) + "p99.9 ms".padding(toLeft: 9) + "p99.99 ms".padding(toLeft: 9) + "max ms".padding(toLeft: 9)
+            + "  expected")
         for (name, summary) in self.summaries {
             let statuses = summary.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
             let latency = summary.latencyMs
             lines.append(
                 name.padding(toRight: 22) + String(summary.count).padding(toLeft: 9) + "  " + statuses.padding(toRight: 20)
-                    + cell(latency.p50) + cell(latency.p90) + cell(latency.p99) + cell(latency.p999) + cell(latency.max)
-                    + "  " + summary.expected + (summary.passed ? "" : "  FAILED")
+                    + cells(latency) + "  " + summary.expected + (summary.passed ? "" : "  FAILED")
             )
             if corrected {
-                let raw = summary.uncorrectedLatencyMs
-                lines.append(
-                    "  uncorrected".padding(toRight: 22) + "".padding(toLeft: 9) + "  " + "".padding(toRight: 20)
-                        + cell(raw.p50) + cell(raw.p90) + cell(raw.p99) + cell(raw.p999) + cell(raw.max)
-                )
+                lines.append("  uncorrected".padding(toRight: 22) + "".padding(toLeft: 31) + cells(summary.uncorrectedLatencyMs))
+            }
+            if summary.statuses.count > 1 {
+                for (status, byStatus) in summary.latencyByStatusMs.sorted(by: { $0.key < $1.key }) {
+                    lines.append(
+                        "  status \(status)".padding(toRight: 22) + String(summary.statuses[status] ?? 0).padding(toLeft: 9)
+                            + "".padding(toLeft: 22) + cells(byStatus)
+                    )
+                }
             }
         }
         let a = self.accounting

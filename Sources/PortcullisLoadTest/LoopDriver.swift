@@ -304,7 +304,7 @@ final class LoopDriver: @unchecked Sendable {
             let uncorrected = now - request.sent
             self.statistics[request.classIndex].record(status: status, corrected: corrected, uncorrected: uncorrected)
             self.moveToInterval(at: now)
-            self.current.interval.classes[request.classIndex].record(status: status, corrected: corrected, uncorrected: uncorrected)
+            self.current.interval.classes[request.classIndex].record(status: status, corrected: corrected, uncorrected: uncorrected, byStatus: false)
             self.current.interval.completed += 1
         }
         // A slot whose connection closes after this answer comes back with its replacement.

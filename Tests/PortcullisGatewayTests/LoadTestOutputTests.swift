@@ -97,6 +97,24 @@ struct LoadTestOutputTests {
         }
     }
 
+    @Test("per status: a class's 503s are reported apart from its 200s (table rows, JSON), and p99.99 beside p99.9")
+    func perStatus() throws {
+        var statistics = ClassStatistics()
+        for _ in 0..<900 { statistics.record(status: 200, corrected: 2_000_000, uncorrected: 1_000_000) }
+        for _ in 0..<100 { statistics.record(status: 503, corrected: 40_000_000, uncorrected: 40_000_000) }
+        let plan = LoadTestPlan(target: LoadTestTarget(host: "127.0.0.1", port: 1, path: "/"), classes: [RequestClass(name: "default")])
+        let report = LoadTestReport(plan: plan, classes: [statistics], accounting: LoadTestAccounting())
+        let summary = try #require(report.json.classes["default"])
+        #expect(summary.statuses == ["200": 900, "503": 100])
+        #expect(abs((summary.latencyByStatusMs["200"]?.max ?? 0) - 2) < 0.01)
+        #expect(abs((summary.latencyByStatusMs["503"]?.p50 ?? 0) - 40) < 0.1)
+        // Over the class, the 503s are its slowest tenth: p90 is still a 200, p99 a 503.
+        #expect(abs(summary.latencyMs.p90 - 2) < 0.01 && abs(summary.latencyMs.p99 - 40) < 0.1)
+        #expect(summary.latencyMs.p9999 >= summary.latencyMs.p999)
+        #expect(report.table.contains("  status 200") && report.table.contains("  status 503"), "\(report.table)")
+        #expect(report.table.contains("p99.99 ms"))
+    }
+
     @Test("ramp schedule: the warm-up at the first rate, a linear ramp, then the last rate; offsets never go back")
     func rampSchedule() {
         let ramp = RateSchedule(from: 100, to: 300, over: 1_000_000_000)
