@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -223,6 +224,7 @@ let package = Package(
         .testTarget(
             name: "PortcullisAuthTests",
             dependencies: [
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 "PortcullisAuth",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "PortcullisConfig",
@@ -261,6 +263,7 @@ let package = Package(
         .testTarget(
             name: "PortcullisGatewayTests",
             dependencies: [
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 // The command-line tests run the built executable.
                 "portcullis",
                 "PortcullisGateway",

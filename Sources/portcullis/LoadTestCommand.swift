@@ -276,7 +276,13 @@ struct LoadTestCommand: AsyncParsableCommand {
             parts.append("\(report.sent[index]) \(requestClass.name)")
         }
         let misses = delta.grown.first { $0.series == "portcullis_cache_lookups_total{cache=\"jwt\",result=\"miss\"}" }?.by ?? 0
-        return ["jwt cache misses \(Int(misses)) ≈ expected \(expected) (\(parts.joined(separator: " + ")), warm-up included)"]
+        var lines = ["jwt cache misses \(Int(misses)) ≈ expected \(expected) (\(parts.joined(separator: " + ")), warm-up included)"]
+        let others = classes.indices.filter { ["bearer", "oauth2"].contains(classes[$0].name) }
+        if !others.isEmpty {
+            let sent = others.map { "\(report.sent[$0]) \(classes[$0].name)" }.joined(separator: " + ")
+            lines.append("  (plus up to \(sent) requests, whose tokens miss the JWT cache too where the service tries a JWT entry on them first)")
+        }
+        return lines
     }
 
     private struct MixError: Error {

@@ -1,5 +1,6 @@
 import NIOCore
 import PortcullisMetrics
+import PropertyBased
 import Testing
 
 @testable import PortcullisAuth
@@ -43,5 +44,36 @@ struct BoundedCacheTests {
         cache.remove(1)
         #expect(cache.entryCount == 0)
         #expect(cache.value(for: 1, now: now) == nil)
+    }
+
+    @Test("property: over any sequence of inserts, lookups, removals and clock steps, a lookup never returns an expired or superseded value, and the count never passes the capacity")
+    func neverExpiredOrStale() async {
+        // Each UInt32 is one step: the operation, the key, a lifetime and how far the clock moves.
+        await propertyCheck(count: 300, input: Gen.uint32().array(of: 1...300), Gen.int(in: 1...8), Gen.int(in: 1...4)) { steps, capacity, shards in
+            let cache = BoundedCache<Int, Int>(capacity: capacity, shardCount: shards, metrics: .unregistered())
+            var model: [Int: (value: Int, expiresAt: NIODeadline)] = [:]
+            var now = NIODeadline.uptimeNanoseconds(1_000_000_000)
+            for (index, step) in steps.enumerated() {
+                let key = Int(step >> 2 & 15)
+                let lifetime = TimeAmount.milliseconds(Int64(step >> 6 & 2047))
+                switch step & 3 {
+                case 0, 1:
+                    cache.insert(index, for: key, expiresAt: now + lifetime, now: now)
+                    if lifetime > .zero { model[key] = (index, now + lifetime) }
+                case 2:
+                    if let value = cache.value(for: key, now: now) {
+                        let latest = model[key]
+                        #expect(value == latest?.value, "key \(key): \(value) is not the latest value \(String(describing: latest))")
+                        #expect(latest.map { now < $0.expiresAt } == true, "key \(key): returned at or past its expiry")
+                    }
+                default:
+                    cache.remove(key)
+                    model[key] = nil
+                    #expect(cache.value(for: key, now: now) == nil)
+                }
+                #expect(cache.entryCount <= capacity, "entries \(cache.entryCount) over capacity \(capacity) in \(shards) shards")
+                now = now + .milliseconds(Int64(step >> 17 & 511))
+            }
+        }
     }
 }

@@ -20,10 +20,11 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         var entries: [Key: Entry] = [:]
         /// Insertion order; may hold keys already removed, skipped when popped.
         var order: Deque<Key> = []
+        /// The most entries this shard holds; the shards' capacities add up to the cache's.
+        let capacity: Int
     }
 
     private let shards: [NIOLockedValueBox<Shard>]
-    private let shardCapacity: Int
     private let shardOf: @Sendable (Key) -> Int
     private let count = Atomic<Int>(0)
     private let metrics: CacheMetrics
@@ -44,8 +45,11 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     ) {
         let shards = max(1, min(shardCount, capacity))
         self.capacity = max(1, capacity)
-        self.shardCapacity = (self.capacity + shards - 1) / shards
-        self.shards = (0..<shards).map { _ in NIOLockedValueBox(Shard()) }
+        // Shares that add up to the capacity exactly (rounding each up let a cache of 5 in 4
+        // shards hold 8; found by the property test).
+        let share = self.capacity / shards
+        let remainder = self.capacity % shards
+        self.shards = (0..<shards).map { index in NIOLockedValueBox(Shard(capacity: share + (index < remainder ? 1 : 0))) }
         self.metrics = metrics
         self.shardOf = shardOf ?? { key in Int(UInt(bitPattern: key.hashValue) % UInt(shards)) }
         metrics.setEntries(0)
@@ -89,10 +93,10 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
                 shard.order.append(key)
                 delta += 1
             }
-            while shard.entries.count > self.shardCapacity, let oldest = shard.order.popFirst() {
+            while shard.entries.count > shard.capacity, let oldest = shard.order.popFirst() {
                 if shard.entries.removeValue(forKey: oldest) != nil { delta -= 1 }
             }
-            if shard.order.count > 2 * self.shardCapacity + 16 {
+            if shard.order.count > 2 * shard.capacity + 16 {
                 shard.order = Deque(shard.order.filter { shard.entries[$0] != nil })
             }
             return delta
