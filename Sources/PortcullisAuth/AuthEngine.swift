@@ -58,6 +58,8 @@ public struct AuthEngine: Sendable {
     ///   - fileUserStoreCache: the verified-credential cache of the file user store.
     ///   - logger: for identity-provider events (JWKS fetches).
     ///   - eventLoopGroup: what identity-provider clients run on.
+    ///   - claims: whether principals from tokens carry their other claims (a gateway that never
+    ///     reads them drops them: most of a cached token's memory).
     ///   - previous: the engine serving until now, on a reload: what is unchanged is taken from it.
     /// - Throws: ``ConfigError`` with one diagnostic per key file that cannot be used; nothing of
     ///   `previous` is closed then.
@@ -67,6 +69,7 @@ public struct AuthEngine: Sendable {
         fileUserStoreCache: FileUserStore.CacheSettings = .init(),
         logger: Logger = Logger(label: "portcullis.auth"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        claims: PrincipalClaims = .kept,
         reusing previous: AuthEngine? = nil
     ) async throws(ConfigError) -> AuthEngine {
         var material = TLSMaterial()
@@ -140,7 +143,7 @@ public struct AuthEngine: Sendable {
                     logger: logger,
                     credential: credential.manager
                 )
-                let authenticator = IntrospectionAuthenticator(config: introspectionConfig, endpoint: endpoint, metrics: metrics)
+                let authenticator = IntrospectionAuthenticator(config: introspectionConfig, endpoint: endpoint, metrics: metrics, claims: claims)
                 introspection.append(Component(config: introspectionConfig, files: files, value: authenticator, clients: credential.clients))
             case .jwt(let validator) where !jwt.contains(where: { $0.config == validator }):
                 if case .jwks(let jwks) = validator.signature {
@@ -163,7 +166,7 @@ public struct AuthEngine: Sendable {
                         )
                     clients[clientKey] = httpClient
                     let source = JWKSKeySource(config: jwks, client: httpClient, metrics: metrics, logger: logger, credential: credential.manager)
-                    let authenticator = JWTAuthenticator(config: validator, keys: source, metrics: metrics)
+                    let authenticator = JWTAuthenticator(config: validator, keys: source, metrics: metrics, claims: claims)
                     jwt.append(Component(config: validator, files: files, value: authenticator, clients: [httpClient] + credential.clients, jwksSource: source))
                 } else {
                     let mark = material.filesRead.count
@@ -173,7 +176,7 @@ public struct AuthEngine: Sendable {
                         jwt.append(kept)
                         continue
                     }
-                    let authenticator = JWTAuthenticator(config: validator, keys: StaticJWTKeySource(JWTKeySet(keys: [key])), metrics: metrics)
+                    let authenticator = JWTAuthenticator(config: validator, keys: StaticJWTKeySource(JWTKeySet(keys: [key])), metrics: metrics, claims: claims)
                     jwt.append(Component(config: validator, files: files, value: authenticator, clients: []))
                 }
             default:

@@ -276,7 +276,10 @@ struct LoadTestCommand: AsyncParsableCommand {
             parts.append("\(report.sent[index]) \(requestClass.name)")
         }
         let misses = delta.grown.first { $0.series == "portcullis_cache_lookups_total{cache=\"jwt\",result=\"miss\"}" }?.by ?? 0
-        var lines = ["jwt cache misses \(Int(misses)) ≈ expected \(expected) (\(parts.joined(separator: " + ")), warm-up included)"]
+        var lines = [
+            "jwt cache misses \(Int(misses)) ≈ expected \(expected) (\(parts.joined(separator: " + ")), warm-up included; "
+                + "more when the gateway's JWT cache is smaller than the distinct tokens)"
+        ]
         let others = classes.indices.filter { ["bearer", "oauth2"].contains(classes[$0].name) }
         if !others.isEmpty {
             let sent = others.map { "\(report.sent[$0]) \(classes[$0].name)" }.joined(separator: " + ")

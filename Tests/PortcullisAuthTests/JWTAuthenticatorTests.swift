@@ -27,7 +27,7 @@ struct JWTAuthenticatorTests {
         func advance(_ by: Double) { self.seconds.withLockedValue { $0 += by } }
     }
 
-    static func authenticator(clock: Clock, keys: (any JWTKeySource)? = nil) async throws -> JWTAuthenticator {
+    static func authenticator(clock: Clock, keys: (any JWTKeySource)? = nil, claims: PrincipalClaims = .kept) async throws -> JWTAuthenticator {
         let config = JWTValidatorConfig(signature: .secret(Self.secret), issuer: "unit")
         let source: any JWTKeySource
         if let keys {
@@ -35,7 +35,25 @@ struct JWTAuthenticatorTests {
         } else {
             source = StaticJWTKeySource(JWTKeySet(keys: [try await JWTVerificationKey.make(JWTPublicKey(secret: Self.secret))]))
         }
-        return JWTAuthenticator(config: config, keys: source, clock: { clock.now })
+        return JWTAuthenticator(config: config, keys: source, claims: claims, clock: { clock.now })
+    }
+
+    @Test("Claims kept or dropped: the same subject and scopes either way; dropped, the principal (and its cache entry) holds no other claim")
+    func principalClaims() async throws {
+        let clock = Clock()
+        let token = try Self.token(["iss": "unit", "sub": "alice", "scope": "read write", "tenant": "acme", "exp": clock.now + 60])
+        let request = AuthRequest(credential: .bearer(token: token))
+        for (claims, expected) in [(PrincipalClaims.kept, ["iss", "sub", "tenant", "exp"]), (.dropped, [])] {
+            let authenticator = try await Self.authenticator(clock: clock, claims: claims)
+            for use in ["verified", "cached"] {
+                guard case .authenticated(let principal) = await authenticator.authenticate(request) else {
+                    Issue.record("\(claims), \(use): not authenticated")
+                    continue
+                }
+                #expect(principal.subject == "alice" && principal.scopes == ["read", "write"], "\(claims), \(use)")
+                #expect(principal.claims.keys.sorted() == expected.sorted(), "\(claims), \(use): \(principal.claims)")
+            }
+        }
     }
 
     @Test("A cached token is never served at or after its exp, whatever the cache's own deadline")

@@ -11,7 +11,7 @@ struct TokenDigestTests {
         #expect(TokenDigest(token).hashValue == TokenDigest(token).hashValue)
         #expect(TokenDigest(token) != TokenDigest("3YotnFZFEjr1zCsicMWpAA"))
         #expect(TokenDigest(token) != TokenDigest("2YotnFZFEjr1zCsicMWpAB"))
-        // Tokens sharing a long tail (which TokenCacheKey's hash alone would not tell apart).
+        // Tokens sharing a long tail (the end of their signatures) are told apart.
         let tail = String(repeating: "x", count: 64)
         #expect(TokenDigest("a" + tail) != TokenDigest("b" + tail))
         #expect(TokenDigest("a" + tail).hashValue != TokenDigest("b" + tail).hashValue)

@@ -32,19 +32,23 @@ public final class IntrospectionAuthenticator: Authenticator {
     private let maxAge: Double
     private let inactiveLifetime: Double
     private let clock: @Sendable () -> Double
+    private let claims: PrincipalClaims
 
     /// - Parameters:
     ///   - config: the cache settings and default expiry (the endpoint is given by `endpoint`).
     ///   - endpoint: who answers.
     ///   - metrics: where the `introspection` and `introspection_inactive` caches report.
+    ///   - claims: whether principals carry the answer's other members.
     ///   - clock: seconds since the epoch; tests move it.
     public init(
         config: IntrospectionConfig,
         endpoint: IntrospectionEndpoint,
         metrics: PortcullisMetrics? = nil,
+        claims: PrincipalClaims = .kept,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.endpoint = endpoint
+        self.claims = claims
         let capacity = config.cache.capacity
         self.active =
             capacity == 0 ? nil : BoundedCache(capacity: capacity, metrics: metrics?.cache("introspection") ?? .unregistered())
@@ -116,7 +120,12 @@ public final class IntrospectionAuthenticator: Authenticator {
         guard expiresAt > now else {
             return self.refuse(key, AuthFailure(Self.inactiveToken, "the token's exp has passed"))
         }
-        let principal = Principal(subject: answer.subject, scopes: answer.scopes, method: .introspection, claims: answer.claims)
+        let principal = Principal(
+            subject: answer.subject,
+            scopes: answer.scopes,
+            method: .introspection,
+            claims: self.claims == .kept ? answer.claims : [:]
+        )
         self.remember(principal, for: key, expiresAt: expiresAt, now: now)
         return .authenticated(principal)
     }

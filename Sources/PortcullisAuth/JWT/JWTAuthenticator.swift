@@ -21,8 +21,8 @@ public final class JWTAuthenticator: Authenticator {
 
     private let rules: JWTClaimsRules
     private let keys: any JWTKeySource
-    private let cache: BoundedCache<TokenCacheKey, CachedPrincipal>?
-    private let inFlight = SingleFlight<TokenCacheKey, AuthenticationResult>()
+    private let cache: BoundedCache<TokenDigest, CachedPrincipal>?
+    private let inFlight = SingleFlight<TokenDigest, AuthenticationResult>()
     private let maxAge: Double
     private let clock: @Sendable () -> Double
 
@@ -30,14 +30,16 @@ public final class JWTAuthenticator: Authenticator {
     ///   - config: the claim checks and cache settings (its key source is given by `keys`).
     ///   - keys: where verification keys come from.
     ///   - metrics: where the `jwt` cache reports, if anywhere.
+    ///   - claims: whether principals carry the token's other claims.
     ///   - clock: seconds since the epoch; tests move it.
     public init(
         config: JWTValidatorConfig,
         keys: any JWTKeySource,
         metrics: PortcullisMetrics? = nil,
+        claims: PrincipalClaims = .kept,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
-        self.rules = JWTClaimsRules(config)
+        self.rules = JWTClaimsRules(config, claims: claims)
         self.keys = keys
         self.cache =
             config.cache.capacity == 0
@@ -69,14 +71,14 @@ public final class JWTAuthenticator: Authenticator {
 
     private enum Lookup {
         case decided(AuthenticationResult)
-        case verify(CompactJWT, TokenCacheKey)
+        case verify(CompactJWT, TokenDigest)
     }
 
     private func lookup(_ request: AuthRequest, probingCache: Bool) -> Lookup {
         guard case .bearer(let token) = request.credential else {
             return .decided(.unauthenticated(AuthFailure(.missingCredentials, "no bearer token")))
         }
-        let key = TokenCacheKey(token)
+        let key = TokenDigest(token)
         if probingCache, let principal = self.cache?.principal(for: key, now: self.clock()) {
             return .decided(.authenticated(principal))
         }
@@ -91,7 +93,7 @@ public final class JWTAuthenticator: Authenticator {
         }
     }
 
-    private func verify(_ token: CompactJWT, key cacheKey: TokenCacheKey) async -> AuthenticationResult {
+    private func verify(_ token: CompactJWT, key cacheKey: TokenDigest) async -> AuthenticationResult {
         let keyID = token.header.keyID
         var key = self.keys.currentKeys.key(for: keyID)
         if key == nil {

@@ -14,8 +14,11 @@ struct JWTClaimsRules: Sendable {
     let customClaims: [String: ClaimValue]
     let clockSkew: Double
     let scopeKey: String
+    /// Whether the principal carries the token's other claims.
+    let claims: PrincipalClaims
 
-    init(_ config: JWTValidatorConfig) {
+    init(_ config: JWTValidatorConfig, claims: PrincipalClaims = .kept) {
+        self.claims = claims
         self.issuer = config.issuer
         self.username = config.username
         self.audience = config.audience
@@ -73,8 +76,11 @@ struct JWTClaimsRules: Sendable {
         if let notBefore = try Self.numericDate(claims, "nbf"), notBefore - self.clockSkew > now {
             throw .claim("is not valid yet (nbf)")
         }
-        var principalClaims = claims
-        principalClaims.removeValue(forKey: self.scopeKey)
+        var principalClaims: [String: ClaimValue] = [:]
+        if self.claims == .kept {
+            principalClaims = claims
+            principalClaims.removeValue(forKey: self.scopeKey)
+        }
         return Outcome(
             principal: Principal(subject: subject ?? "", scopes: self.scopes(claims[self.scopeKey]), method: .jwt, claims: principalClaims),
             expiresAt: expiresAt

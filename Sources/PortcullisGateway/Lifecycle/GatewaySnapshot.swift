@@ -51,11 +51,14 @@ struct GatewaySnapshot: Sendable {
     ) async throws(ConfigError) -> GatewaySnapshot {
         let tls = try GatewayTLS(config: config)
         let upstreams = try UpstreamSettings.make(config: config, tls: tls)
+        // The gateway's identity headers are the subject, scopes and method: token claims stay
+        // out of its principals and caches.
         let engine = try await AuthEngine.load(
             config: config,
             metrics: metrics,
             logger: logger,
             eventLoopGroup: identityProviders,
+            claims: .dropped,
             reusing: previous?.engine
         )
         let credentials: UpstreamCredentials

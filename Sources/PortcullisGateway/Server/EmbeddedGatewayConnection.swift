@@ -29,7 +29,7 @@ import PortcullisMetrics
     /// `upstream`, which sees each request's bytes as the gateway flushed them; without it, the
     /// upstream connections stay unanswered (``upstreams`` shows what they received).
     public init(config: GatewayConfig, metrics: PortcullisMetrics, logger: Logger? = nil, upstream: Upstream? = nil) async throws {
-        let engine = try await AuthEngine.load(config: config, metrics: metrics)
+        let engine = try await AuthEngine.load(config: config, metrics: metrics, claims: .dropped)
         await engine.start()
         let channel = EmbeddedChannel()
         let opened = OpenedUpstreams(loop: channel.embeddedEventLoop)
