@@ -23,6 +23,21 @@ prepare() {
     trap cleanup EXIT
 }
 
+# oauth2_server PORT: the tests' authorization server (django-oauth-toolkit, in the tests'
+# virtualenv, made here if missing) on PORT, its output in $work/oauth2.out.
+oauth2_server() {
+    local python="$root/.build/test-python/bin/python"
+    if ! "$python" -c "import django, oauth2_provider" 2>/dev/null; then
+        python3 -m venv "$root/.build/test-python"
+        "$root/.build/test-python/bin/pip" install --quiet --disable-pip-version-check "django==5.2.*" "django-oauth-toolkit==3.4.*"
+    fi
+    # Its standard input is a FIFO this shell holds open: the server exits when the script does.
+    mkfifo "$work/oauth2.in"
+    exec 7<>"$work/oauth2.in"
+    "$python" "$root/Tests/PortcullisGatewayTests/Fixtures/oauth2_server.py" "$work/oauth2" --port "$1" < "$work/oauth2.in" > "$work/oauth2.out" 2>&1 &
+    pids+=($!)
+}
+
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true

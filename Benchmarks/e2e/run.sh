@@ -41,16 +41,7 @@ prepare nginx=nginx-light wrk=wrk htpasswd=apache2-utils openssl=openssl slapd=s
 
 BACKEND=18080; PASSTHROUGH=18086; NGX_FA=18087; NGX_PROXY=18081; NGX_SHA=18082; NGX_BCRYPT=18083; NGX_HELLO=18084; NGX_RETURN=18085; GATEWAY=18090; IDP=18095; LDAP=18096
 
-python="$root/.build/test-python/bin/python"
-if ! "$python" -c "import django, oauth2_provider" 2>/dev/null; then
-    python3 -m venv "$root/.build/test-python"
-    "$root/.build/test-python/bin/pip" install --quiet --disable-pip-version-check "django==5.2.*" "django-oauth-toolkit==3.4.*"
-fi
-# Its standard input is a FIFO this shell holds open: the server exits when the script does.
-mkfifo "$work/oauth2.in"
-exec 7<>"$work/oauth2.in"
-"$python" "$root/Tests/PortcullisGatewayTests/Fixtures/oauth2_server.py" "$work/oauth2" --port "$IDP" < "$work/oauth2.in" > "$work/oauth2.out" 2>&1 &
-pids+=($!)
+oauth2_server "$IDP"
 bash "$root/Benchmarks/ldap/slapd.sh" "$work/slapd" "$LDAP" > "$work/slapd.out" 2>&1 &
 pids+=($!)
 

@@ -26,15 +26,7 @@ THREADS=1; CONNECTIONS=32; DURATION=1s   # for lib.sh
 
 source "$root/Benchmarks/e2e/lib.sh"
 prepare curl=curl openssl=openssl
-python="$root/.build/test-python/bin/python"
-if ! "$python" -c "import django, oauth2_provider" 2>/dev/null; then
-    python3 -m venv "$root/.build/test-python"
-    "$root/.build/test-python/bin/pip" install --quiet --disable-pip-version-check "django==5.2.*" "django-oauth-toolkit==3.4.*"
-fi
-mkfifo "$work/oauth2.in"
-exec 7<>"$work/oauth2.in"
-"$python" "$root/Tests/PortcullisGatewayTests/Fixtures/oauth2_server.py" "$work/oauth2" --port "$IDP" < "$work/oauth2.in" > "$work/oauth2.out" 2>&1 &
-pids+=($!)
+oauth2_server "$IDP"
 
 # bcrypt at cost 6: an unknown user's 401 runs a dummy check at the store's cost (equal-time
 # failures), and the flood of them must not take the machine from the rest of the traffic.

@@ -16,6 +16,11 @@ public enum ConfigLoader {
     /// - Throws: ``ConfigFileError`` when the file cannot be read, ``ConfigError`` when it is not
     ///   a valid configuration.
     public static func load(file path: String) throws -> GatewayConfig {
+        try self.parse(try Self.text(of: path), file: path)
+    }
+
+    /// The file's text: it must be readable and UTF-8.
+    private static func text(of path: String) throws -> String {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -27,7 +32,7 @@ public enum ConfigLoader {
                 ConfigDiagnostic(file: path, line: 1, path: .root, message: "is not valid UTF-8")
             ])
         }
-        return try self.parse(source, file: path)
+        return source
     }
 
     /// Validates a configuration held in memory; `file` is used in diagnostics.
@@ -50,16 +55,7 @@ public enum ConfigLoader {
     /// - Throws: ``ConfigFileError`` when the file cannot be read, ``ConfigError`` when it is not
     ///   a valid record (file, line, key).
     public static func loadClientAuth(file path: String) throws -> ClientAuthConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigFileError(file: path, reason: "cannot be read")
-        }
-        guard let source = String(validating: data, as: UTF8.self) else {
-            throw ConfigError(diagnostics: [ConfigDiagnostic(file: path, line: 1, path: .root, message: "is not valid UTF-8")])
-        }
-        return try self.parseClientAuth(source, file: path)
+        try self.parseClientAuth(try Self.text(of: path), file: path)
     }
 
     /// Validates a client-auth record held in memory; `file` is used in diagnostics.
