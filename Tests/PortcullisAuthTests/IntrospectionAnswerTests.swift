@@ -43,6 +43,8 @@ struct IntrospectionAnswerTests {
         // by fuzzing: the scope kept its space).
         #expect(try self.parse(#"{"active":true,"scope":"read \u0301admin\tx\ny"}"#).scopes == ["read", "\u{301}admin", "x", "y"])
         #expect(try self.parse(#"{"active":true}"#).scopes == [])
+        // An empty element names no scope (found by fuzzing: `[""]` gave the scope "").
+        #expect(try self.parse(#"{"active":true,"scope":["","read",""]}"#).scopes == ["read"])
         #expect(try self.parse(#"{"active":true,"exp":"1700000000"}"#).expiresAt == 1_700_000_000)
     }
 

@@ -38,6 +38,18 @@ struct JWTAuthenticatorTests {
         return JWTAuthenticator(config: config, keys: source, claims: claims, clock: { clock.now })
     }
 
+    @Test("An array scope claim: each element a scope, empty ones skipped")
+    func arrayScopes() async throws {
+        let clock = Clock()
+        let token = try Self.token(["iss": "unit", "sub": "alice", "scope": ["", "read", ""], "exp": clock.now + 60])
+        let authenticator = try await Self.authenticator(clock: clock)
+        guard case .authenticated(let principal) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: token))) else {
+            Issue.record("not authenticated")
+            return
+        }
+        #expect(principal.scopes == ["read"])
+    }
+
     @Test("Claims kept or dropped: the same subject and scopes either way; dropped, the principal (and its cache entry) holds no other claim")
     func principalClaims() async throws {
         let clock = Clock()

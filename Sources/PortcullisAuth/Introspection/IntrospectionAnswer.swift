@@ -60,7 +60,9 @@ struct IntrospectionAnswer: Sendable, Equatable {
                 guard case .string(let scope) = element else {
                     throw .wrongType(member: scopeKey, expected: "a string or an array of strings")
                 }
-                answer.scopes.append(scope)
+                // An empty element names no scope (as an empty word of the string form does);
+                // found by fuzzing: `"scope": [""]` gave a principal the scope "".
+                if !scope.isEmpty { answer.scopes.append(scope) }
             }
         default:
             throw .wrongType(member: scopeKey, expected: "a string or an array of strings")

@@ -87,11 +87,13 @@ struct JWTClaimsRules: Sendable {
         )
     }
 
-    /// Scopes from a space-separated string or an array of strings; other types give none.
+    /// Scopes from a space-separated string or an array of strings (each element one scope, empty
+    /// ones skipped); other types give none.
     private func scopes(_ value: ClaimValue?) -> [String] {
         switch value {
         case .string(let text)?: ScopeList.split(text)
-        case .array(let elements)?: elements.compactMap { if case .string(let scope) = $0 { scope } else { nil } }
+        // An empty element names no scope, as in introspection answers.
+        case .array(let elements)?: elements.compactMap { if case .string(let scope) = $0, !scope.isEmpty { scope } else { nil } }
         default: []
         }
     }

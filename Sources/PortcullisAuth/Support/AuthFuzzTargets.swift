@@ -49,12 +49,15 @@ import PortcullisConfig
         }
     }
 
-    /// An RFC 7662 introspection answer: scopes are whitespace-free words.
+    /// An RFC 7662 introspection answer: no scope is empty, and scopes from the string form are
+    /// whitespace-free words (an array's elements are taken whole).
     public static func introspectionAnswer(_ bytes: [UInt8]) {
         guard let answer = try? IntrospectionAnswer.parse(bytes, scopeKey: "scope") else { return }
+        var fromString = true
+        if let object = try? JSONClaimsParser.parseObject(bytes), case .array? = object["scope"] { fromString = false }
         for scope in answer.scopes {
             precondition(!scope.isEmpty, "an empty scope")
-            precondition(!scope.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }), "a scope holds whitespace")
+            precondition(!fromString || !scope.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }), "a scope holds whitespace")
         }
         if let expiresAt = answer.expiresAt {
             precondition(expiresAt.isFinite, "a non-finite exp")
