@@ -105,7 +105,6 @@ struct LoadTestCredentials {
             printError("error: --jwt-key \(error.description)")
             throw ExitStatus.runtime
         }
-        let claims = try Self.jwtClaims(command.jwtClaim)
         let lifetime = max(60, min(31_536_000, self.lifetime.nanoseconds / 1_000_000_000 + 300))
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let count = command.jwtUnique
@@ -114,15 +113,7 @@ struct LoadTestCredentials {
         if count >= 10_000 { printError("minting \(count) \(issuer.algorithm.rawValue) tokens...") }
         let now = Date()
         for index in 0..<count {
-            let set = JWTClaimSet(
-                issuer: claims.iss ?? (quickstart ? QuickstartDevelopmentKey.issuer : nil),
-                subject: claims.sub ?? "loadtest",
-                audience: claims.aud,
-                jwtID: count > 1 ? "loadtest-\(run)-\(index)" : nil,
-                now: now,
-                lifetimeSeconds: lifetime,
-                custom: claims.custom
-            )
+            let set = try self.claimSet(jwtID: count > 1 ? "loadtest-\(run)-\(index)" : nil, now: now, lifetime: lifetime)
             do {
                 tokens.append(try issuer.sign(set))
             } catch {
@@ -131,6 +122,21 @@ struct LoadTestCredentials {
             }
         }
         return (issuer, tokens)
+    }
+
+    /// The claims of the jwt class's tokens (and of the expired kind's): `--jwt-claim`'s, with
+    /// the quickstart's issuer by default when signing with its key, and `sub` "loadtest".
+    private func claimSet(jwtID: String?, now: Date, lifetime: Int64) throws(ValidationError) -> JWTClaimSet {
+        let claims = try Self.jwtClaims(self.command.jwtClaim)
+        return JWTClaimSet(
+            issuer: claims.iss ?? (self.command.jwtKey == "quickstart" ? QuickstartDevelopmentKey.issuer : nil),
+            subject: claims.sub ?? "loadtest",
+            audience: claims.aud,
+            jwtID: jwtID,
+            now: now,
+            lifetimeSeconds: lifetime,
+            custom: claims.custom
+        )
     }
 
     /// The `Authorization` value from an OAuth2 grant record, fetched through the token manager
@@ -157,13 +163,16 @@ struct LoadTestCredentials {
             printError(error.description)
             throw ExitStatus.invalid
         }
-        defer { Task { await client.shutdown() } }
+        let authorization: String
         do {
-            return try await client.credential.authorization()
+            authorization = try await client.credential.authorization()
         } catch {
+            await client.shutdown()
             printError("error: --oauth2-config \(path): no token: \(error)")
             throw ExitStatus.runtime
         }
+        await client.shutdown()
+        return authorization
     }
 
     /// The `Authorization` field of an invalid kind.
@@ -175,15 +184,7 @@ struct LoadTestCredentials {
         case "expired":
             guard let jwt else { return ("authorization", "Bearer !!not-a-token!!") }
             // Signed like the jwt class's tokens, but expired an hour ago (past any clock skew).
-            let claims = try Self.jwtClaims(self.command.jwtClaim)
-            let set = JWTClaimSet(
-                issuer: claims.iss ?? (self.command.jwtKey == "quickstart" ? QuickstartDevelopmentKey.issuer : nil),
-                subject: claims.sub ?? "loadtest",
-                audience: claims.aud,
-                now: Date(timeIntervalSinceNow: -7200),
-                lifetimeSeconds: 3600,
-                custom: claims.custom
-            )
+            let set = try self.claimSet(jwtID: nil, now: Date(timeIntervalSinceNow: -7200), lifetime: 3600)
             do {
                 return ("authorization", "Bearer " + (try jwt.issuer.sign(set)))
             } catch {
