@@ -71,7 +71,6 @@ final class LoopDriver: @unchecked Sendable {
     private var measureFrom: Int64 = 0
     private var endAt: Int64 = 0
     private var startedAt: Int64 = 0
-    private var endedAt: Int64 = 0
     private var running = false
     /// The requests limit was reached: nothing more is intended, the run ends when the last answer is in.
     private var draining = false
@@ -353,7 +352,6 @@ final class LoopDriver: @unchecked Sendable {
     private func finish(at end: Int64) {
         guard self.running else { return }
         self.running = false
-        self.endedAt = end
         // Sends the schedule had due while this loop was busy still count, as never sent.
         if !self.draining { self.scheduleDue(upTo: self.endAt, notingLateness: false) }
         self.sweeper?.cancel()

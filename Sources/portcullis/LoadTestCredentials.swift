@@ -19,10 +19,13 @@ struct LoadTestCredentials {
     let command: LoadTestCommand
     /// How long minted tokens must stay valid: the whole run and a margin.
     let lifetime: TimeAmount
+    /// `--jwt-claim`, parsed once for every token minted.
+    private let claims: (iss: String?, sub: String?, aud: [String], custom: [String: ClaimValue])
 
-    init(command: LoadTestCommand, lifetime: TimeAmount) {
+    init(command: LoadTestCommand, lifetime: TimeAmount) throws(ValidationError) {
         self.command = command
         self.lifetime = lifetime
+        self.claims = try Self.jwtClaims(command.jwtClaim)
     }
 
     /// Registered claims the load tester sets itself.
@@ -113,7 +116,7 @@ struct LoadTestCredentials {
         if count >= 10_000 { printError("minting \(count) \(issuer.algorithm.rawValue) tokens...") }
         let now = Date()
         for index in 0..<count {
-            let set = try self.claimSet(jwtID: count > 1 ? "loadtest-\(run)-\(index)" : nil, now: now, lifetime: lifetime)
+            let set = self.claimSet(jwtID: count > 1 ? "loadtest-\(run)-\(index)" : nil, now: now, lifetime: lifetime)
             do {
                 tokens.append(try issuer.sign(set))
             } catch {
@@ -126,8 +129,8 @@ struct LoadTestCredentials {
 
     /// The claims of the jwt class's tokens (and of the expired kind's): `--jwt-claim`'s, with
     /// the quickstart's issuer by default when signing with its key, and `sub` "loadtest".
-    private func claimSet(jwtID: String?, now: Date, lifetime: Int64) throws(ValidationError) -> JWTClaimSet {
-        let claims = try Self.jwtClaims(self.command.jwtClaim)
+    private func claimSet(jwtID: String?, now: Date, lifetime: Int64) -> JWTClaimSet {
+        let claims = self.claims
         return JWTClaimSet(
             issuer: claims.iss ?? (self.command.jwtKey == "quickstart" ? QuickstartDevelopmentKey.issuer : nil),
             subject: claims.sub ?? "loadtest",
@@ -184,7 +187,7 @@ struct LoadTestCredentials {
         case "expired":
             guard let jwt else { return ("authorization", "Bearer !!not-a-token!!") }
             // Signed like the jwt class's tokens, but expired an hour ago (past any clock skew).
-            let set = try self.claimSet(jwtID: nil, now: Date(timeIntervalSinceNow: -7200), lifetime: 3600)
+            let set = self.claimSet(jwtID: nil, now: Date(timeIntervalSinceNow: -7200), lifetime: 3600)
             do {
                 return ("authorization", "Bearer " + (try jwt.issuer.sign(set)))
             } catch {
