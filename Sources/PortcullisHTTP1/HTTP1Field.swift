@@ -21,6 +21,33 @@ public enum HTTP1Field {
         return true
     }
 
+    /// Whether two field names are equal without case (ASCII; field names are tokens).
+    @inlinable
+    public static func name(_ name: UnsafeRawBufferPointer, equals other: UnsafeRawBufferPointer) -> Bool {
+        guard name.count == other.count else { return false }
+        for index in 0..<name.count where name[index] | 0x20 != other[index] | 0x20 {
+            return false
+        }
+        return true
+    }
+
+    /// Each element of a comma-separated field value, without the whitespace around it; empty
+    /// elements between two commas are skipped (a list's empty elements carry nothing, RFC 9110 §5.6.1).
+    public static func forEachListElement(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while start <= value.count {
+            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.count
+            if end > start {
+                var first = start
+                var last = end
+                while first < last, value[first] == 0x20 || value[first] == 0x09 { first += 1 }
+                while last > first, value[last - 1] == 0x20 || value[last - 1] == 0x09 { last -= 1 }
+                body(UnsafeRawBufferPointer(rebasing: value[first..<last]))
+            }
+            start = end + 1
+        }
+    }
+
     /// Whether `byte` is a tchar (RFC 9110 §5.6.2): what field names and methods are made of.
     ///
     /// Two 64-bit masks over ASCII instead of a range switch: every byte of every field name of

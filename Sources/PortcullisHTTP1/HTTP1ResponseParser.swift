@@ -21,7 +21,7 @@ import NIOHTTP1
 /// request (``expectResponse(toHEAD:)``) between two calls.
 public struct HTTP1ResponseParser: Sendable {
     public enum Event {
-        case head(HTTPResponseHead)
+        case head(HTTP1ResponseHead)
         case body(ByteBuffer)
         case end
     }
@@ -83,10 +83,6 @@ public struct HTTP1ResponseParser: Sendable {
     private var upgradeRequested = false
     /// Whether the connection may serve another request after the current response.
     public private(set) var keepAlive = true
-    /// Whether heads carry their header fields. A reader that needs only the status and the
-    /// framing (the load tester) turns this off: no string is made per field (parsing heads was
-    /// 13% of the load tester's CPU in perf). Fields are validated either way.
-    public var keepsFields = true
     /// Whether body bytes are given as `.body` events; a reader that only needs to know where
     /// a response ends (the load tester) turns this off and the bytes are skipped unseen.
     public var deliversBody = true
@@ -142,17 +138,19 @@ public struct HTTP1ResponseParser: Sendable {
                     return nil
                 }
                 guard length <= Self.maximumHeadBytes else { return try self.fail(.headerBlockTooLarge) }
-                self.input = nil
-                let parsed = input.readWithUnsafeReadableBytes { bytes in
-                    (length, Result { () throws(ParseError) in try Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]), keepingFields: self.keepsFields) })
+                let parsed = input.withUnsafeReadableBytes { bytes in
+                    Result { () throws(ParseError) in try Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length])) }
                 }
-                self.input = input
-                let head: ParsedHead
+                var head: ParsedHead
                 switch parsed {
                 case .success(let value): head = value
                 case .failure(let error): return try self.fail(error)
                 }
-                let code = head.head.status.code
+                // The field lines stay where they were read: a slice, no copy.
+                head.head.fields = HTTP1FieldBlock(bytes: input.getSlice(at: input.readerIndex + head.fields.lowerBound, length: head.fields.count) ?? ByteBuffer())
+                input.moveReaderIndex(forwardBy: length)
+                self.input = input
+                let code = Int(head.head.status.code)
                 if code == 101 {
                     guard self.upgradeRequested else { return try self.fail(.unexpectedSwitch) }
                     self.state = .tunnel
@@ -353,14 +351,17 @@ public struct HTTP1ResponseParser: Sendable {
     // MARK: The head
 
     struct ParsedHead {
-        var head: HTTPResponseHead
+        /// Its fields are set by the caller, from ``fields``.
+        var head: HTTP1ResponseHead
+        /// Where the field lines are in the bytes parsed.
+        var fields: Range<Int>
         var contentLength: Int?
         var chunked: Bool
         var keepAlive: Bool
     }
 
     /// Parses a whole head: the status line, the fields and the empty line.
-    static func parseHead(_ bytes: UnsafeRawBufferPointer, keepingFields: Bool = true) throws(ParseError) -> ParsedHead {
+    static func parseHead(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> ParsedHead {
         // status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF
         guard let firstLF = bytes.firstIndex(of: 0x0A), firstLF >= 13, bytes[firstLF - 1] == 0x0D else {
             throw .malformedStatusLine
@@ -388,8 +389,6 @@ public struct HTTP1ResponseParser: Sendable {
             reason = String(decoding: phrase, as: UTF8.self)
         }
 
-        var fields: [(String, String)] = []
-        if keepingFields { fields.reserveCapacity(12) }
         var contentLength: Int?
         /// Whether a Transfer-Encoding field was present, and whether its final coding is chunked.
         var transferCoding: (present: Bool, chunked: Bool) = (false, false)
@@ -402,8 +401,7 @@ public struct HTTP1ResponseParser: Sendable {
             if lf - 1 == start { break }  // the empty line
             let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<(lf - 1)])
             guard let (name, value) = Self.parseField(raw) else { throw .malformedHeaderField }
-            // The framing fields are read as bytes: a response's head makes no string unless
-            // its fields are kept.
+            // Read as bytes: a response's head makes no string per field.
             switch name.count {
             case 14 where HTTP1Field.name(name, is: "content-length"):
                 // One length only (a repeated one, even equal, is refused as llhttp does).
@@ -411,10 +409,10 @@ public struct HTTP1ResponseParser: Sendable {
                 contentLength = length
             case 17 where HTTP1Field.name(name, is: "transfer-encoding"):
                 var last: UnsafeRawBufferPointer?
-                Self.forEachListElement(value) { last = $0 }
+                HTTP1Field.forEachListElement(value) { last = $0 }
                 transferCoding = (true, last.map { HTTP1Field.name($0, is: "chunked") } ?? false)
             case 10 where HTTP1Field.name(name, is: "connection"):
-                Self.forEachListElement(value) { token in
+                HTTP1Field.forEachListElement(value) { token in
                     if HTTP1Field.name(token, is: "close") {
                         closes = true
                     } else if minor == 0 && HTTP1Field.name(token, is: "keep-alive") {
@@ -423,9 +421,6 @@ public struct HTTP1ResponseParser: Sendable {
                 }
             default:
                 break
-            }
-            if keepingFields {
-                fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
             }
             start = lf + 1
         }
@@ -436,8 +431,8 @@ public struct HTTP1ResponseParser: Sendable {
             closes = true
         }
         let status = HTTPResponseStatus(statusCode: code, reasonPhrase: reason)
-        let head = HTTPResponseHead(version: HTTPVersion(major: 1, minor: minor), status: status, headers: HTTPHeaders(fields))
-        return ParsedHead(head: head, contentLength: chunked ? nil : contentLength, chunked: chunked, keepAlive: !closes)
+        let head = HTTP1ResponseHead(version: HTTPVersion(major: 1, minor: minor), status: status, fields: .empty, hasContentLength: contentLength != nil)
+        return ParsedHead(head: head, fields: (firstLF + 1)..<(start), contentLength: chunked ? nil : contentLength, chunked: chunked, keepAlive: !closes)
     }
 
     /// `field-name ":" OWS field-value OWS`, with a token name, no whitespace before the colon,
@@ -456,23 +451,6 @@ public struct HTTP1ResponseParser: Sendable {
             guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return nil }
         }
         return (UnsafeRawBufferPointer(rebasing: line[..<colon]), UnsafeRawBufferPointer(rebasing: line[first..<end]))
-    }
-
-    /// Each element of a comma-separated field value, without the whitespace around it; empty
-    /// elements between two commas are skipped (a list's empty elements carry nothing, RFC 9110 §5.6.1).
-    static func forEachListElement(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var start = 0
-        while start <= value.count {
-            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.count
-            if end > start {
-                var first = start
-                var last = end
-                while first < last, value[first] == 0x20 || value[first] == 0x09 { first += 1 }
-                while last > first, value[last - 1] == 0x20 || value[last - 1] == 0x09 { last -= 1 }
-                body(UnsafeRawBufferPointer(rebasing: value[first..<last]))
-            }
-            start = end + 1
-        }
     }
 
     /// 1*DIGIT, at most 18 digits.

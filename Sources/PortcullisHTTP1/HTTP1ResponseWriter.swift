@@ -37,28 +37,53 @@ public struct HTTP1ResponseWriter: Sendable {
     /// field when one is given, and sets the framing of the body to come. `head.headers` must be
     /// free of hop-by-hop fields (``ProxyHeaders`` removes them).
     public mutating func writeHead(_ head: HTTPResponseHead, connection: StaticString?, forHEAD: Bool, into buffer: inout ByteBuffer) {
-        Self.writeStatusLine(version: head.version, status: head.status, into: &buffer)
+        self.writeHead(
+            version: head.version,
+            status: head.status,
+            hasContentLength: head.headers.contains(name: "content-length"),
+            connection: connection,
+            forHEAD: forHEAD,
+            into: &buffer
+        ) { buffer, stripsFraming in
+            for (name, value) in head.headers {
+                if stripsFraming && (HTTP1Field.name(name, is: "content-length") || HTTP1Field.name(name, is: "transfer-encoding")) {
+                    continue
+                }
+                buffer.writeHTTPField(name, value)
+            }
+        }
+    }
+
+    /// Serialises a final response's head whose fields `writeFields` writes (whole field lines,
+    /// free of hop-by-hop fields; without `content-length` and `transfer-encoding` when its
+    /// second argument is `true`), and sets the framing of the body to come.
+    ///
+    /// - Parameter hasContentLength: whether the fields written include a `content-length`.
+    public mutating func writeHead(
+        version: HTTPVersion,
+        status: HTTPResponseStatus,
+        hasContentLength: Bool,
+        connection: StaticString?,
+        forHEAD: Bool,
+        into buffer: inout ByteBuffer,
+        writeFields: (inout ByteBuffer, _ stripsFraming: Bool) -> Void
+    ) {
+        Self.writeStatusLine(version: version, status: status, into: &buffer)
         var framing: Framing
         var addChunked = false
-        if head.status == .switchingProtocols {
+        if status == .switchingProtocols {
             framing = .tunnel
-        } else if !head.status.mayHaveResponseBody {
+        } else if !status.mayHaveResponseBody {
             framing = .bodiless
-        } else if head.headers.contains(name: "content-length") {
+        } else if hasContentLength {
             framing = .length
-        } else if head.version.major == 1 && head.version.minor >= 1 {
+        } else if version.major == 1 && version.minor >= 1 {
             framing = .chunked
             addChunked = true
         } else {
             framing = .untilClose
         }
-        let stripsLength = framing == .bodiless || framing == .tunnel
-        for (name, value) in head.headers {
-            if stripsLength && (HTTP1Field.name(name, is: "content-length") || HTTP1Field.name(name, is: "transfer-encoding")) {
-                continue
-            }
-            buffer.writeHTTPField(name, value)
-        }
+        writeFields(&buffer, framing == .bodiless || framing == .tunnel)
         if let connection {
             buffer.writeHTTPField("connection", connection)
         }

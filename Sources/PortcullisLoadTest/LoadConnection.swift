@@ -18,8 +18,7 @@ final class LoadConnection: ChannelInboundHandler, LoadClientConnection {
 
     init(driver: LoopDriver) {
         self.driver = driver
-        // The status and the framing are all it needs: no strings per field, no body slices.
-        self.parser.keepsFields = false
+        // The status and the framing are all it needs: no body slices.
         self.parser.deliversBody = false
         self.slots = [LoadSlot(connection: self)]
     }

@@ -12,7 +12,7 @@ import Testing
 struct HTTP1ResponseParserTests {
     /// What a parse produced: the head, the body's bytes, whether it ended, keep-alive after it.
     struct Outcome {
-        var head: HTTPResponseHead?
+        var head: HTTP1ResponseHead?
         var body = ""
         var ended = false
         var keepAlive = true
@@ -166,15 +166,19 @@ struct HTTP1ResponseParserTests {
         #expect(throws: HTTP1ResponseParser.ParseError.headerBlockTooLarge) { try Self.parse(response, step: 4096) }
     }
 
-    @Test("without fields: the status and the framing still come from them")
-    func withoutFields() throws {
+    @Test("a head's field lines are the bytes received, its headers made from them")
+    func fieldLines() throws {
         var parser = HTTP1ResponseParser()
-        parser.keepsFields = false
         parser.expectResponse(toHEAD: false)
-        parser.append(ByteBuffer(string: "HTTP/1.1 404 Not Found\r\nX-A: b\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nno\r\n0\r\n\r\n"))
+        let fields = "X-A:  b \r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
+        parser.append(ByteBuffer(string: "HTTP/1.1 404 Not Found\r\n" + fields + "\r\n2\r\nno\r\n0\r\n\r\n"))
         guard case .head(let head) = try parser.next() else { Issue.record("no head"); return }
         #expect(head.status == .notFound)
-        #expect(head.headers.isEmpty)
+        #expect(String(buffer: head.fields.bytes) == fields)
+        #expect(!head.hasContentLength)
+        #expect(head.headers.map { "\($0.name)=\($0.value)" } == ["X-A=b", "Connection=close", "Transfer-Encoding=chunked"])
+        #expect(head.fields.contains(name: "transfer-encoding"))
+        #expect(!head.fields.contains(name: "content-length"))
         guard case .body(let body) = try parser.next() else { Issue.record("no body"); return }
         #expect(String(buffer: body) == "no")
         guard case .end = try parser.next() else { Issue.record("no end"); return }

@@ -1,4 +1,7 @@
+import NIOCore
 import NIOHTTP1
+import PortcullisHTTP1
+import PropertyBased
 import PortcullisAuth
 import PortcullisConfig
 import Testing
@@ -79,6 +82,49 @@ struct ProxyHeadersTests {
         #expect(forwarded.map { $0.name } == ["Content-Type", "ETag"])
         let plain: HTTPHeaders = ["Content-Type": "text/plain", "Content-Length": "2"]
         #expect(ProxyHeaders.clientHeaders(from: plain).map { $0.name } == ["Content-Type", "Content-Length"])
+    }
+
+    /// Response field lines from names that matter to a proxy (hop-by-hop ones, framing, names a
+    /// `Connection` may list) in any case, with whitespace around values.
+    static let responseFields = Gen.element(of: [
+        "Content-Type: text/plain", "content-length: 2", "Connection: keep-alive", "connection: close, X-Private",
+        "Connection: Content-Length", "Keep-Alive: timeout=5", "X-Private:  1 ", "x-private:\t2", "ETag: \"a\"",
+        "Transfer-Encoding: gzip", "Upgrade: h2c", "TE: trailers", "Trailer: x", "Proxy-Connection: keep-alive",
+        "Connection: ,, ,x-other", "X-Other: 3", "Set-Cookie: a=b", "Date: Wed, 02 Dec 2026 05:00:00 GMT",
+    ])
+    .map { $0 ?? "X-A: a" }
+    .array(of: 0...8)
+
+    @Test("property: an upstream response's field lines copied for an HTTP/1 client are the fields clientHeaders(from:) keeps")
+    func clientFieldsMatchClientHeaders() async {
+        await propertyCheck(count: 1000, input: Self.responseFields) { lines in
+            let transferCoding = lines.contains { $0.lowercased().hasPrefix("transfer-encoding") }
+            let lengths = lines.filter { $0.lowercased().hasPrefix("content-length") }.count
+            guard lengths <= 1, !(transferCoding && lengths == 1) else { return }  // refused by the parser
+            var parser = HTTP1ResponseParser()
+            parser.expectResponse(toHEAD: true)
+            parser.append(ByteBuffer(string: "HTTP/1.1 200 OK\r\n" + lines.map { $0 + "\r\n" }.joined() + "\r\n"))
+            guard case .head(let head) = try? parser.next() else {
+                Issue.record("not parsed: \(lines)")
+                return
+            }
+            let expected = ProxyHeaders.clientHeaders(from: head.headers)
+            for strippingFraming in [false, true] {
+                let fields = ProxyHeaders.ClientFields(head)
+                var written = ByteBuffer()
+                fields.write(strippingFraming: strippingFraming, into: &written)
+                var again = HTTP1ResponseParser()
+                again.expectResponse(toHEAD: true)
+                again.append(ByteBuffer(string: "HTTP/1.1 200 OK\r\n" + String(buffer: written) + "\r\n"))
+                guard case .head(let copied) = try? again.next() else {
+                    Issue.record("written lines not parsed: \(String(buffer: written))")
+                    return
+                }
+                let kept = expected.filter { !strippingFraming || $0.name.lowercased() != "content-length" }
+                #expect(copied.headers.map { "\($0.name)=\($0.value)" } == kept.map { "\($0.name)=\($0.value)" }, "\(lines)")
+                #expect(fields.hasContentLength == expected.contains(name: "content-length"), "\(lines)")
+            }
+        }
     }
 
     @Test("field values: visible characters, spaces, tabs and obs-text pass; controls do not")

@@ -4,6 +4,7 @@ import NIOHTTP1
 import PortcullisAuth
 import PortcullisClientAuth
 import PortcullisConfig
+import PortcullisHTTP1
 import PortcullisMetrics
 
 /// One proxied request: the client's request streamed to a connection from this loop's
@@ -23,7 +24,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         case exchanging
         /// The upstream refused the gateway's token; waiting to know if a new one can be had. The
         /// refusal's body (and end) may already arrive: it is kept in case it must be forwarded.
-        case renewing(HTTPResponseHead, body: [ByteBuffer], ended: Bool)
+        case renewing(HTTP1ResponseHead, body: [ByteBuffer], ended: Bool)
         /// Reading and dropping the refused response before sending the request again.
         case discarding
         /// The upstream switched protocols (`101`): bytes flow both ways as they are, until
@@ -286,7 +287,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
 
     // MARK: From the upstream
 
-    func upstreamHead(_ head: HTTPResponseHead) {
+    func upstreamHead(_ head: HTTP1ResponseHead) {
         guard case .exchanging = self.phase else { return }
         if head.status == .switchingProtocols {
             // Only ever to a request that asked for an upgrade (the parser refuses any other).
@@ -326,20 +327,24 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         self.forwardResponseHead(head)
     }
 
-    private func forwardResponseHead(_ head: HTTPResponseHead) {
+    private func forwardResponseHead(_ head: HTTP1ResponseHead) {
         self.responseStarted = true
         self.recordUpstreamTime()
-        var response = HTTPResponseHead(version: .http1_1, status: head.status, headers: ProxyHeaders.clientHeaders(from: head.headers))
-        self.client.writeHead(&response)
+        if self.client.connection.isHTTP2 {
+            var response = HTTPResponseHead(version: .http1_1, status: head.status, headers: ProxyHeaders.clientHeaders(from: head.headers))
+            return self.client.writeHead(&response)
+        }
+        self.client.writeHead(ProxyHeaders.ClientFields(head))
     }
 
-    private func startTunnel(_ head: HTTPResponseHead) {
+    private func startTunnel(_ head: HTTP1ResponseHead) {
         self.responseStarted = true
         self.phase = .tunneling
         self.lastActivity = .now()
         self.recordUpstreamTime()
-        var headers = ProxyHeaders.clientHeaders(from: head.headers)
-        if let protocols = head.headers.first(name: "upgrade") {
+        let upstreamHeaders = head.headers
+        var headers = ProxyHeaders.clientHeaders(from: upstreamHeaders)
+        if let protocols = upstreamHeaders.first(name: "upgrade") {
             headers.add(name: "upgrade", value: protocols)
         }
         var response = HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers)

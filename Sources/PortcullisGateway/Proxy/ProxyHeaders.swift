@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import PortcullisAuth
 import PortcullisHTTP1
@@ -114,6 +115,54 @@ enum ProxyHeaders {
         return headers
     }
 
+    /// What an HTTP/1 client is sent of an upstream response's fields: its field lines copied
+    /// byte for byte, without the hop-by-hop fields and those the `Connection` fields name — the
+    /// same fields ``clientHeaders(from:)`` keeps, with no string made per field.
+    struct ClientFields {
+        let head: HTTP1ResponseHead
+        /// Names listed in the `Connection` fields besides `keep-alive` (hop-by-hop already);
+        /// empty, so unallocated, for the usual `Connection: keep-alive`.
+        private var named: [[UInt8]] = []
+
+        init(_ head: HTTP1ResponseHead) {
+            self.head = head
+            var named: [[UInt8]] = []
+            head.fields.forEachField { name, value, _ in
+                guard ProxyHeaders.role(of: name) == .connection else { return }
+                HTTP1Field.forEachListElement(value) { token in
+                    if !HTTP1Field.name(token, is: "keep-alive") { named.append(Array(token)) }
+                }
+            }
+            self.named = named
+        }
+
+        /// Whether the fields sent keep a `content-length`.
+        var hasContentLength: Bool {
+            guard self.head.hasContentLength else { return false }
+            return !self.isNamed(UnsafeRawBufferPointer(start: ("content-length" as StaticString).utf8Start, count: 14))
+        }
+
+        /// Writes the kept field lines; without `content-length` when `strippingFraming`
+        /// (`transfer-encoding` is hop-by-hop: never kept).
+        func write(strippingFraming: Bool, into buffer: inout ByteBuffer) {
+            self.head.fields.forEachField { name, _, line in
+                switch ProxyHeaders.role(of: name) {
+                case .hopByHop, .connection:
+                    return
+                default:
+                    break
+                }
+                if strippingFraming && HTTP1Field.name(name, is: "content-length") { return }
+                if !self.named.isEmpty && self.isNamed(name) { return }
+                buffer.writeBytes(line)
+            }
+        }
+
+        private func isNamed(_ name: UnsafeRawBufferPointer) -> Bool {
+            self.named.contains { token in token.withUnsafeBytes { HTTP1Field.name(name, equals: $0) } }
+        }
+    }
+
     /// What the gateway does with a field, by name (``hopByHop``, ``identity`` and ``forwarded``
     /// list the names; the tests hold ``role(of:)`` to them).
     enum Role: Equatable {
@@ -129,8 +178,14 @@ enum ProxyHeaders {
 
     /// The role of `name`, compared without case; by length first, so most names cost one switch.
     static func role(of name: String) -> Role {
-        let equals: (String, StaticString) -> Bool = { HTTP1Field.name($0, is: $1) }
-        switch name.utf8.count {
+        var name = name
+        return name.withUTF8 { Self.role(of: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The role of the field name `name` (bytes).
+    static func role(of name: UnsafeRawBufferPointer) -> Role {
+        let equals: (UnsafeRawBufferPointer, StaticString) -> Bool = { HTTP1Field.name($0, is: $1) }
+        switch name.count {
         case 2: return equals(name, "te") ? .hopByHop : .kept
         case 4: return equals(name, "host") ? .host : .kept
         case 6: return equals(name, "expect") ? .hopByHop : .kept

@@ -567,22 +567,50 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             return self.write(.head(head))
         }
         head.version = self.version
-        let connectionField: StaticString?
-        if head.status == .switchingProtocols {
-            // The upstream accepted the upgrade: the connection now carries the new protocol.
-            self.closeAfterResponse = false
-            connectionField = "upgrade"
-        } else {
-            if self.version == .http1_0 && !head.headers.contains(name: "content-length") {
-                // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
-                self.closeAfterResponse = true
-            }
-            connectionField = self.connectionField()
-        }
+        let connectionField = self.connectionField(status: head.status, hasContentLength: head.headers.contains(name: "content-length"))
         var bytes = context.channel.allocator.buffer(capacity: 256)
         self.response.writeHead(head, connection: connectionField, forHEAD: self.isHEAD, into: &bytes)
         context.write(NIOAny(bytes), promise: nil)
         self.needsFlush = true
+    }
+
+    /// Writes an upstream response's head to an HTTP/1 client: its field lines copied as they
+    /// came, less what ``ProxyHeaders/ClientFields`` drops; `connection` added where needed.
+    func writeHead(_ fields: ProxyHeaders.ClientFields) {
+        let status = fields.head.status
+        self.recordResponse(code: status.code)
+        self.responseStarted = true
+        guard let context else { return }
+        let hasContentLength = fields.hasContentLength
+        let connectionField = self.connectionField(status: status, hasContentLength: hasContentLength)
+        var bytes = context.channel.allocator.buffer(capacity: fields.head.fields.bytes.readableBytes + 96)
+        self.response.writeHead(
+            version: self.version,
+            status: status,
+            hasContentLength: hasContentLength,
+            connection: connectionField,
+            forHEAD: self.isHEAD,
+            into: &bytes
+        ) { buffer, stripsFraming in
+            fields.write(strippingFraming: stripsFraming, into: &buffer)
+        }
+        context.write(NIOAny(bytes), promise: nil)
+        self.needsFlush = true
+    }
+
+    /// The `connection` field of a response head to an HTTP/1 client (see ``connectionField()``);
+    /// `upgrade` after a switch of protocols.
+    private func connectionField(status: HTTPResponseStatus, hasContentLength: Bool) -> StaticString? {
+        if status == .switchingProtocols {
+            // The upstream accepted the upgrade: the connection now carries the new protocol.
+            self.closeAfterResponse = false
+            return "upgrade"
+        }
+        if self.version == .http1_0 && !hasContentLength {
+            // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
+            self.closeAfterResponse = true
+        }
+        return self.connectionField()
     }
 
     /// Writes `100 Continue`: the client may send the body it announced.

@@ -4,7 +4,7 @@ import NIOHTTP1
 
 /// What an ``UpstreamConnection`` tells the exchange using it; all calls on the connection's loop.
 protocol UpstreamConnectionDelegate: AnyObject {
-    func upstreamHead(_ head: HTTPResponseHead)
+    func upstreamHead(_ head: HTTP1ResponseHead)
     func upstreamBody(_ body: ByteBuffer)
     func upstreamEnd()
     func upstreamReadComplete()
