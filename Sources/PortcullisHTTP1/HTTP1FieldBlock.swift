@@ -24,14 +24,21 @@ public struct HTTP1FieldBlock: Sendable {
 
     /// Calls `body` with each field's name, value (without the whitespace around it) and whole
     /// line (CRLF included), in order.
+    ///
+    /// Inlinable, so a caller's closure is inlined into the loop: a proxied response's fields
+    /// pass here twice (``HTTP1FieldBlock`` was 2.4% of the proxy path in perf before).
+    @inlinable
     public func forEachField(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ line: UnsafeRawBufferPointer) throws -> Void) rethrows {
         try self.bytes.withUnsafeReadableBytes { bytes in
+            let count = bytes.count
             var start = 0
-            while start < bytes.count {
-                // Every line ends in CRLF and has a colon after a non-empty name: the parser checked.
-                guard let lf = bytes[start...].firstIndex(of: 0x0A),
-                    let colon = bytes[start..<lf].firstIndex(of: UInt8(ascii: ":"))
-                else { return }
+            while start < count {
+                // Every line has a colon after a non-empty name and ends in CRLF: the parser checked.
+                var colon = start
+                while colon < count, bytes[colon] != UInt8(ascii: ":"), bytes[colon] != 0x0A { colon += 1 }
+                var lf = colon
+                while lf < count, bytes[lf] != 0x0A { lf += 1 }
+                guard lf < count, colon < lf, lf > start else { return }
                 var first = colon + 1
                 var end = lf - 1
                 while first < end, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }

@@ -56,6 +56,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var state: State
     private var reads = ReadGate()
     private var needsFlush = false
+    /// HTTP/1 response bytes not yet handed to the channel: a head, and the body parts small
+    /// enough to be copied after it, so that a small response leaves as one buffer — one pipeline
+    /// write and one `write(2)` instead of two writes and a `writev(2)`. Handed over at the flush.
+    private var unwritten: ByteBuffer?
+    /// The most bytes ``unwritten`` gathers before it is handed over.
+    private static let gatheredBytes = 16 * 1024
     /// HTTP/1 requests read while the response before them was still going, in order.
     /// An array, not a `CircularBuffer`: an empty array allocates nothing, and most connections
     /// never pipeline (a `CircularBuffer`'s 16 slots were ~1.4 KiB per idle connection).
@@ -570,8 +576,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         let connectionField = self.connectionField(status: head.status, hasContentLength: head.headers.contains(name: "content-length"))
         var bytes = context.channel.allocator.buffer(capacity: 256)
         self.response.writeHead(head, connection: connectionField, forHEAD: self.isHEAD, into: &bytes)
-        context.write(NIOAny(bytes), promise: nil)
-        self.needsFlush = true
+        self.gather(bytes, context: context)
     }
 
     /// Writes an upstream response's head to an HTTP/1 client: its field lines copied as they
@@ -594,8 +599,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         ) { buffer, stripsFraming in
             fields.write(strippingFraming: stripsFraming, into: &buffer)
         }
-        context.write(NIOAny(bytes), promise: nil)
-        self.needsFlush = true
+        self.gather(bytes, context: context)
     }
 
     /// The `connection` field of a response head to an HTTP/1 client (see ``connectionField()``);
@@ -621,6 +625,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         } else {
             var bytes = context.channel.allocator.buffer(capacity: 32)
             HTTP1ResponseWriter.writeInterim(.continue, version: self.version, into: &bytes)
+            self.handOverUnwritten(context: context)
             context.write(NIOAny(bytes), promise: nil)
             self.needsFlush = true
         }
@@ -633,7 +638,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         if self.connection.isHTTP2 {
             return self.write(.body(.byteBuffer(body)))
         }
-        if HTTP1Chunked.write(self.response.body(body, allocator: context.channel.allocator), on: context) {
+        let bytes = self.response.body(body, allocator: context.channel.allocator)
+        if case .one(let part) = bytes, let unwritten, unwritten.readableBytes + part.readableBytes <= Self.gatheredBytes {
+            return self.gather(part, context: context)
+        }
+        self.handOverUnwritten(context: context)
+        if HTTP1Chunked.write(bytes, on: context) {
             self.needsFlush = true
         }
     }
@@ -646,7 +656,28 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     func flushIfNeeded() {
         guard self.needsFlush, let context else { return }
         self.needsFlush = false
+        self.handOverUnwritten(context: context)
         context.flush()
+    }
+
+    /// Adds `bytes` to what this read's flush will write as one buffer (see ``unwritten``).
+    private func gather(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        self.needsFlush = true
+        guard var unwritten = self.unwritten else {
+            self.unwritten = bytes
+            return
+        }
+        self.unwritten = nil  // keeps the append below from copying the storage
+        var bytes = bytes
+        unwritten.writeBuffer(&bytes)
+        self.unwritten = unwritten
+    }
+
+    /// Writes the gathered bytes (not flushed), before any other write.
+    private func handOverUnwritten(context: ChannelHandlerContext) {
+        guard let unwritten else { return }
+        self.unwritten = nil
+        context.write(NIOAny(unwritten), promise: nil)
     }
 
     /// The `connection` field an HTTP/1 response carries, if any; decides whether the
@@ -714,6 +745,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             part = self.wrapOutboundOut(.end(nil))
         } else {
             var bytes = last
+            if var unwritten = self.unwritten {
+                // The gathered head and body go out with the rest: one buffer.
+                self.unwritten = nil
+                if var last { unwritten.writeBuffer(&last) }
+                bytes = unwritten
+            }
             if self.response.framing == .chunked {
                 var end = bytes ?? context.channel.allocator.buffer(capacity: 5)
                 self.response.writeEnd(into: &end)
@@ -781,6 +818,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     /// The response cannot be completed: the client must not take a cut body for a whole one.
     func abort() {
+        self.unwritten = nil
         self.writeLog()
         self.state = .closed
         self.context?.close(promise: nil)
