@@ -38,9 +38,26 @@ oauth2_server() {
     pids+=($!)
 }
 
+# backend_nginx PORT: the upstream every proxy row forwards to, an nginx of its own answering
+# `200 ok` with $WORKERS workers. Its own process, as a real upstream is: inside the compared
+# nginx, that nginx's workers would serve their own upstream requests in the same event-loop
+# turn (no wake-up of another process), which a gateway in front of anything never can.
+backend_nginx() {
+    mkdir -p "$work/backend"
+    cat > "$work/backend/nginx.conf" <<NGINX
+worker_processes ${WORKERS:-$(nproc)};
+pid $work/backend/nginx.pid;
+error_log $work/backend/error.log warn;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:$1; location / { return 200 "ok"; } } }
+NGINX
+    nginx -c "$work/backend/nginx.conf" -p "$work/backend"
+}
+
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+    [ -f "$work/backend/nginx.pid" ] && kill "$(cat "$work/backend/nginx.pid")" 2>/dev/null || true
     rm -rf "$work"
 }
 

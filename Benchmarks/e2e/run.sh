@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end load comparison on loopback: a release build of Portcullis against nginx, same machine,
-# same run, same backend. Prints req/s, p50, p99 and the Portcullis/nginx ratio per scenario.
+# same run, same backend (an nginx process of its own, see backend_nginx in lib.sh). Prints req/s,
+# p50, p99 and the Portcullis/nginx ratio per scenario.
 #
 #   bash Benchmarks/e2e/run.sh                 # 5 s per run, 64 connections, 1 wrk thread, 3 rounds
 #   DURATION=10s CONNECTIONS=128 ROUNDS=5 bash Benchmarks/e2e/run.sh
@@ -62,7 +63,6 @@ http {
     access_log off;
     keepalive_requests 1000000;
     upstream backend { server 127.0.0.1:$BACKEND; keepalive 256; }
-    server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } }
     server {
         listen 127.0.0.1:$NGX_PROXY;
         location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
@@ -103,6 +103,7 @@ http {
 }
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
+backend_nginx "$BACKEND"
 
 # The ceiling of any NIO proxy: bytes spliced to the backend on the same loop, no HTTP.
 echo "==> building the TCP passthrough spike (release)"

@@ -48,7 +48,6 @@ http {
     ssl_certificate $work/server.crt;
     ssl_certificate_key $work/server.key;
     upstream backend { server 127.0.0.1:$BACKEND; keepalive 256; }
-    server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } }
     server { listen 127.0.0.1:$NGX_HELLO ssl; location / { default_type text/plain; return 200 "Hello, World!"; } }
     server { listen 127.0.0.1:$NGX_H2 ssl http2; location / { default_type text/plain; return 200 "Hello, World!"; } }
     server {
@@ -58,6 +57,7 @@ http {
 }
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
+backend_nginx "$BACKEND"
 
 cat > "$work/gateway.toml" <<TOML
 [listener]
