@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import PortcullisConfig
 import Testing
+import X509
 
 @_spi(Benchmarks) @testable import PortcullisAuth
 
@@ -146,6 +147,60 @@ struct JWTAuthenticatorTests {
             #expect(results.count == 100 && results.allSatisfy { $0 })
         }
         #expect(slow.misses.withLockedValue { $0 } == 1)
+    }
+
+    /// A compact JWS signed with a P-384 key (ES384: r || s, 48 bytes each).
+    static func es384Token(_ claims: [String: Any], key: P384.Signing.PrivateKey) throws -> String {
+        func encode(_ object: [String: Any]) throws -> String {
+            Data(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).base64URL
+        }
+        let input = "\(try encode(["alg": "ES384", "typ": "JWT"])).\(try encode(claims))"
+        let signature = try key.signature(for: Data(input.utf8))
+        return "\(input).\(signature.rawRepresentation.base64URL)"
+    }
+
+    @Test("A new token whose key is at hand is decided at once, valid or not; ES384 and a key still to fetch wait for resolve")
+    func immediateVerification() async throws {
+        let clock = Clock()
+        let authenticator = try await Self.authenticator(clock: clock)
+        let token = try Self.token(["iss": "unit", "sub": "bob", "exp": clock.now + 60])
+        guard case .authenticated(let principal)? = authenticator.authenticateImmediately(AuthRequest(credential: .bearer(token: token))) else {
+            Issue.record("a valid HS256 token was not decided at once")
+            return
+        }
+        #expect(principal.subject == "bob")
+        #expect(authenticator.cachedTokenCount == 1)
+        let forged = String(token.dropLast(4)) + (token.hasSuffix("AAAA") ? "BBBB" : "AAAA")
+        guard case .unauthenticated(let failure)? = authenticator.authenticateImmediately(AuthRequest(credential: .bearer(token: forged))) else {
+            Issue.record("a bad signature was not refused at once")
+            return
+        }
+        #expect(failure.code == .jwtSignature)
+        #expect(authenticator.cachedTokenCount == 1)
+
+        // A key the snapshot lacks: only resolve may fetch it.
+        let slow = SlowKeys(keys: JWTKeySet(keys: [try await JWTVerificationKey.make(JWTPublicKey(secret: Self.secret))]))
+        let fetching = try await Self.authenticator(clock: clock, keys: slow)
+        #expect(fetching.authenticateImmediately(AuthRequest(credential: .bearer(token: token))) == nil)
+        #expect(slow.misses.withLockedValue { $0 } == 0)
+
+        // ES384: checked in a task, then cached like any other.
+        let p384 = P384.Signing.PrivateKey()
+        let key = try await JWTVerificationKey.make(JWTPublicKey(Certificate.PublicKey(p384.publicKey)))
+        let es384 = JWTAuthenticator(
+            config: JWTValidatorConfig(signature: .secret(Self.secret), issuer: "unit"),
+            keys: StaticJWTKeySource(JWTKeySet(keys: [key])),
+            clock: { clock.now }
+        )
+        let es384Token = try Self.es384Token(["iss": "unit", "sub": "carol", "exp": clock.now + 60], key: p384)
+        let request = AuthRequest(credential: .bearer(token: es384Token))
+        #expect(es384.authenticateImmediately(request) == nil)
+        guard case .authenticated(let carol) = await es384.resolve(request) else {
+            Issue.record("the ES384 token was refused")
+            return
+        }
+        #expect(carol.subject == "carol")
+        #expect(es384.authenticateImmediately(request) != nil, "cached after its check")
     }
 
     @Test("JSON claims: duplicate members, deep nesting, trailing data and bad escapes are refused")
