@@ -19,6 +19,20 @@ struct MemoryTrimPolicyTests {
         #expect(policy.peak == 20)
     }
 
+    @Test("a burst that opened and closed between two looks is seen through its peak")
+    func burstBetweenLooks() {
+        var policy = MemoryTrimPolicy()
+        let first = policy.shouldTrim(live: 0, peak: 0)
+        // 10,000 connections came and went before the next look: only the peak shows them.
+        let afterBurst = policy.shouldTrim(live: 0, peak: 10_000)
+        let peakAfterTrim = policy.peak
+        let quiet = policy.shouldTrim(live: 0, peak: 0)
+        // A peak below the minimum drop asks for nothing.
+        let small = policy.shouldTrim(live: 0, peak: 900)
+        #expect(!first && afterBurst && !quiet && !small)
+        #expect(peakAfterTrim == 0)
+    }
+
     @Test("a drop below 1000 connections, or to more than half the peak, asks for nothing")
     func smallDrops() {
         var small = MemoryTrimPolicy()

@@ -12,9 +12,11 @@ struct MemoryTrimPolicy: Sendable {
     /// The most connections seen since the last trim.
     private(set) var peak = 0
 
-    /// Records the live connection count; `true` when the heap should be trimmed now.
-    mutating func shouldTrim(live: Int) -> Bool {
-        self.peak = max(self.peak, live)
+    /// Records the live connection count and the most seen since the last call (a burst that
+    /// began and ended between two calls has its peak there); `true` when the heap should be
+    /// trimmed now.
+    mutating func shouldTrim(live: Int, peak: Int = 0) -> Bool {
+        self.peak = max(self.peak, peak, live)
         guard self.peak - live >= Self.minimumDrop, live <= self.peak / 2 else { return false }
         self.peak = live
         return true

@@ -6,7 +6,8 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// Every few seconds, sums the loops' live connections and, when ``MemoryTrimPolicy`` says a burst
+/// Every few seconds, sums the loops' live connections and their peaks since the last look (a
+/// burst that opened and closed between two looks counts) and, when ``MemoryTrimPolicy`` says a burst
 /// has ended, calls glibc's `malloc_trim(0)` on a pool thread (never on an event loop): freed heap
 /// pages go back to the kernel instead of staying resident at the burst's peak.
 ///
@@ -38,8 +39,16 @@ struct MemoryTrimService: Service {
             } catch {
                 return
             }
-            let live = self.loops.reduce(0) { $0 + $1.liveHandlers.load(ordering: .relaxed) }
-            guard policy.shouldTrim(live: live) else { continue }
+            var live = 0
+            var peak = 0
+            for loop in self.loops {
+                let current = loop.liveHandlers.load(ordering: .relaxed)
+                live += current
+                // The peak since the last look, then from the current count on. (Loops' peaks
+                // may not coincide: their sum can only overstate the burst.)
+                peak += loop.peakHandlers.exchange(current, ordering: .relaxed)
+            }
+            guard policy.shouldTrim(live: live, peak: peak) else { continue }
             let started = ContinuousClock.now
             let released = try await NIOThreadPool.singleton.runIfActive { trim(0) }
             self.logger.debug(

@@ -40,6 +40,9 @@ final class LoopRuntime: @unchecked Sendable {
     /// How many handlers (connections, HTTP/2 streams) were registered at the last tick: written by
     /// this loop each tick, read by ``MemoryTrimService`` from elsewhere.
     let liveHandlers = Atomic<Int>(0)
+    /// The most handlers registered at once since ``MemoryTrimService`` last took it: raised by
+    /// this loop as handlers register (a burst shorter than the service's interval is seen too).
+    let peakHandlers = Atomic<Int>(0)
     private var requestCount: UInt64 = 0
     private let loopID = UInt64.random(in: 0...0xFFFF)
     private var ticker: RepeatedTask?
@@ -109,6 +112,7 @@ final class LoopRuntime: @unchecked Sendable {
     func register(_ handler: any LoopTicking) {
         handler.tickIndex = self.tickers.count
         self.tickers.append(handler)
+        self.peakHandlers.max(self.tickers.count, ordering: .relaxed)
     }
 
     /// Removes a handler added with ``register(_:)``.
