@@ -131,6 +131,11 @@ public final class PortcullisMetrics: Sendable {
                 name: "portcullis_cache_entries",
                 labels: [("cache", name)],
                 help: "Entries currently held, by cache."
+            ),
+            bytes: self.registry.makeGauge(
+                name: "portcullis_cache_bytes",
+                labels: [("cache", name)],
+                help: "Estimated heap bytes held, by cache: tables, keys and values, without allocator slack."
             )
         )
     }

@@ -76,4 +76,40 @@ struct BoundedCacheTests {
             }
         }
     }
+
+    @Test("property: the bytes estimate counts each held entry's footprint once, through replacements, evictions, removals and expiries")
+    func bytesEstimate() async {
+        await propertyCheck(count: 200, input: Gen.uint32().array(of: 1...300), Gen.int(in: 1...8), Gen.int(in: 1...4)) { steps, capacity, shards in
+            // Twin caches under the same steps: one counts 1000 bytes per entry, one nothing, so
+            // their estimates differ by exactly 1000 per entry held; the tables are the same.
+            let counted = BoundedCache<Int, Int>(capacity: capacity, shardCount: shards, metrics: .unregistered(), footprint: { _, _ in 1000 })
+            let plain = BoundedCache<Int, Int>(capacity: capacity, shardCount: shards, metrics: .unregistered())
+            var now = NIODeadline.uptimeNanoseconds(1_000_000_000)
+            for (index, step) in steps.enumerated() {
+                let key = Int(step >> 2 & 15)
+                let lifetime = TimeAmount.milliseconds(Int64(step >> 6 & 2047))
+                for cache in [counted, plain] {
+                    switch step & 3 {
+                    case 0, 1: cache.insert(index, for: key, expiresAt: now + lifetime, now: now)
+                    case 2: _ = cache.value(for: key, now: now)
+                    default: cache.remove(key)
+                    }
+                }
+                #expect(counted.entryCount == plain.entryCount)
+                #expect(counted.estimatedBytes - plain.estimatedBytes == 1000 * counted.entryCount, "step \(index)")
+                #expect(plain.estimatedBytes >= 0)
+                if plain.entryCount > 0 { #expect(plain.estimatedBytes > 0, "tables are counted") }
+                now = now + .milliseconds(Int64(step >> 17 & 511))
+            }
+        }
+    }
+
+    @Test("the bytes estimate of cached principals: their strings beyond 15 bytes and their scope arrays")
+    func principalFootprint() {
+        let short = Principal(subject: "bob", scopes: [], method: .jwt)
+        #expect(HeapFootprint.principal(short) == 0)
+        let long = Principal(subject: String(repeating: "s", count: 40), scopes: ["read", String(repeating: "w", count: 20)], method: .jwt)
+        // subject: 32 + 40 + 1 → a 96-byte block; scopes: 32 + 2 × 16 → 80; the long scope: 32 + 21 → 64.
+        #expect(HeapFootprint.principal(long) == 96 + 80 + 64)
+    }
 }

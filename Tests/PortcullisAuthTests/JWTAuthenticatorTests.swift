@@ -203,6 +203,25 @@ struct JWTAuthenticatorTests {
         #expect(es384.authenticateImmediately(request) != nil, "cached after its check")
     }
 
+    @Test("Cached principals of different tokens with the same scopes share one scope list")
+    func sharedScopeLists() async throws {
+        let clock = Clock()
+        let authenticator = try await Self.authenticator(clock: clock)
+        var storages: Set<Int> = []
+        for subject in ["ann", "bob", "cy"] {
+            let token = try Self.token(["iss": "unit", "sub": subject, "scope": "read write", "exp": clock.now + 60])
+            let request = AuthRequest(credential: .bearer(token: token))
+            _ = authenticator.authenticateImmediately(request)
+            guard case .authenticated(let cached)? = authenticator.authenticateImmediately(request) else {
+                Issue.record("\(subject): not cached")
+                return
+            }
+            #expect(cached.subject == subject && cached.scopes == ["read", "write"])
+            storages.insert(cached.scopes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) })
+        }
+        #expect(storages.count == 1, "one array for the three cached principals")
+    }
+
     @Test("JSON claims: duplicate members, deep nesting, trailing data and bad escapes are refused")
     func strictJSON() {
         let deep = #"{"x":"# + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}"

@@ -184,6 +184,10 @@ struct GatewayJWTTests {
             #expect(metrics.contains(#"portcullis_cache_lookups_total{cache="jwt",result="hit"} 1"#))
             #expect(metrics.contains(#"portcullis_cache_lookups_total{cache="jwt",result="miss"} 1"#))
             #expect(metrics.contains(#"portcullis_cache_entries{cache="jwt"} 1"#))
+            // The estimate for one entry and its table: more than nothing, far less than 64 KiB.
+            let bytes = metrics.split(separator: "\n").first { $0.hasPrefix(#"portcullis_cache_bytes{cache="jwt"} "#) }
+            let estimate = bytes.flatMap { Double($0.split(separator: " ").last ?? "") }
+            #expect(estimate.map { $0 > 0 && $0 < 64 * 1024 } == true, "\(String(describing: bytes))")
         }
     }
 

@@ -59,6 +59,7 @@ public final class FileUserStore: Authenticator {
         }
         self.users = table
         self.placeholder = Self.placeholder(for: users.map(\.password))
+        // A cached principal shares its strings with the user table: no heap of its own counted.
         self.cache = BoundedCache(
             capacity: settings.capacity,
             metrics: metrics?.cache("basic_file") ?? .unregistered()

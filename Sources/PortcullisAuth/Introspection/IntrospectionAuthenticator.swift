@@ -27,6 +27,7 @@ public final class IntrospectionAuthenticator: Authenticator {
     public let endpoint: IntrospectionEndpoint
     private let active: BoundedCache<TokenDigest, CachedPrincipal>?
     private let inactive: BoundedCache<TokenDigest, AuthFailure>?
+    private let scopeSets = ScopeSetInterner()
     private let inFlight = SingleFlight<TokenDigest, AuthenticationResult>()
     private let defaultLifetime: Double
     private let maxAge: Double
@@ -51,11 +52,16 @@ public final class IntrospectionAuthenticator: Authenticator {
         self.claims = claims
         let capacity = config.cache.capacity
         self.active =
-            capacity == 0 ? nil : BoundedCache(capacity: capacity, metrics: metrics?.cache("introspection") ?? .unregistered())
+            capacity == 0 ? nil : BoundedCache(capacity: capacity, metrics: metrics?.cache("introspection") ?? .unregistered(), footprint: { _, cached in
+                // Scope lists are shared (ScopeSetInterner): counted once, not per entry.
+                HeapFootprint.string(cached.principal.subject) + HeapFootprint.claims(cached.principal.claims)
+            })
         self.inactive =
             capacity == 0 || config.inactiveCacheSeconds == 0
             ? nil
-            : BoundedCache(capacity: capacity, metrics: metrics?.cache("introspection_inactive") ?? .unregistered())
+            : BoundedCache(capacity: capacity, metrics: metrics?.cache("introspection_inactive") ?? .unregistered(), footprint: { _, failure in
+                HeapFootprint.string(failure.reason)
+            })
         self.defaultLifetime = config.defaultTokenExpTimeSeconds
         self.maxAge = config.cache.maxAgeSeconds
         self.inactiveLifetime = config.inactiveCacheSeconds
@@ -132,7 +138,10 @@ public final class IntrospectionAuthenticator: Authenticator {
 
     /// Caches an active answer until `expiresAt`, never longer than `defaultMaxAge` or a day.
     private func remember(_ principal: Principal, for key: TokenDigest, expiresAt: Double, now: Double) {
-        self.active?.insert(principal, for: key, lifetime: min(expiresAt - now, self.maxAge, Self.longestCacheLifetime), now: now)
+        guard let active = self.active else { return }
+        var principal = principal
+        principal.scopes = self.scopeSets.intern(principal.scopes)
+        active.insert(principal, for: key, lifetime: min(expiresAt - now, self.maxAge, Self.longestCacheLifetime), now: now)
     }
 
     /// Remembers, briefly, that `key`'s token does not authenticate.

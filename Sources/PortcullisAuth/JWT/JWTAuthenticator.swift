@@ -23,6 +23,7 @@ public final class JWTAuthenticator: Authenticator {
     private let keys: any JWTKeySource
     private let cache: BoundedCache<TokenDigest, CachedPrincipal>?
     private let inFlight = SingleFlight<TokenDigest, AuthenticationResult>()
+    private let scopeSets = ScopeSetInterner()
     private let maxAge: Double
     private let clock: @Sendable () -> Double
 
@@ -44,7 +45,10 @@ public final class JWTAuthenticator: Authenticator {
         self.cache =
             config.cache.capacity == 0
             ? nil
-            : BoundedCache(capacity: config.cache.capacity, metrics: metrics?.cache("jwt") ?? .unregistered())
+            : BoundedCache(capacity: config.cache.capacity, metrics: metrics?.cache("jwt") ?? .unregistered(), footprint: { _, cached in
+                // Scope lists are shared (ScopeSetInterner): counted once, not per entry.
+                HeapFootprint.string(cached.principal.subject) + HeapFootprint.claims(cached.principal.claims)
+            })
         self.maxAge = config.cache.maxAgeSeconds.isFinite ? config.cache.maxAgeSeconds : CacheSettingsConfig.defaultMaxAgeSeconds
         self.clock = clock
     }
@@ -131,8 +135,12 @@ public final class JWTAuthenticator: Authenticator {
             return .unauthenticated(error.failure)
         }
         let lifetime = min(outcome.expiresAt.map { $0 - now } ?? .infinity, self.maxAge)
-        self.cache?.insert(outcome.principal, for: cacheKey, lifetime: lifetime, now: now)
-        return .authenticated(outcome.principal)
+        var principal = outcome.principal
+        if let cache = self.cache {
+            principal.scopes = self.scopeSets.intern(principal.scopes)
+            cache.insert(principal, for: cacheKey, lifetime: lifetime, now: now)
+        }
+        return .authenticated(principal)
     }
 
     /// Verified tokens currently cached.

@@ -72,10 +72,14 @@ public final class LDAPUserStore: Authenticator {
         self.pool = pool
         self.settings = settings
         self.credentials =
-            settings.cache.capacity == 0 ? nil : BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("basic_ldap") ?? .unregistered())
+            settings.cache.capacity == 0 ? nil : BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("basic_ldap") ?? .unregistered(), footprint: { _, principal in
+                    HeapFootprint.principal(principal)
+                })
         self.groups =
             settings.userRolesCacheEnabled && settings.cache.capacity > 0
-            ? BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("ldap_groups") ?? .unregistered())
+            ? BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("ldap_groups") ?? .unregistered(), footprint: { user, groups in
+                HeapFootprint.string(user) + HeapFootprint.strings(groups)
+            })
             : nil
     }
 
