@@ -90,21 +90,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private var closeAfterResponse = false
     /// Where the current request's access-log line is kept, while the loop keeps an access log:
     /// a box of its own, so that a connection without one does not carry the line's ~220 bytes
-    /// (the 10,000-idle-connection benchmark of the memory budget issue).
+    /// (the 10,000-idle-connection benchmark of the memory budget issue). Reached through the
+    /// box each time (`logSlot?.line?.field = ...`): a computed property with a `_modify` over
+    /// it made the line's copy a heap-allocated coroutine frame per access (+2 to +6 allocations
+    /// per request in Benchmarks/check-allocations.sh).
     private let logSlot: AccessLogSlot?
-    /// The current request's access-log line, while the loop keeps an access log; writes are
-    /// dropped while it keeps none.
-    private var log: AccessLogLine? {
-        get { self.logSlot?.line }
-        _modify {
-            if let slot = self.logSlot {
-                yield &slot.line
-            } else {
-                var none: AccessLogLine? = nil
-                yield &none
-            }
-        }
-    }
     /// Whether the current request asks the forward-auth endpoint for a decision.
     private var isDecision = false
     /// The current request's attempt, when its service is throttled.
@@ -212,8 +202,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             exchange.clientClosed()
         }
         // A request the client gave up on before its response ended: 499, as nginx logs it.
-        if self.log != nil {
-            if !self.responseStarted { self.log?.status = 499 }
+        if self.logSlot?.line != nil {
+            if !self.responseStarted { self.logSlot?.line?.status = 499 }
             self.writeLog()
         }
         self.state = .closed
@@ -386,14 +376,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             return self.refuseBeforePolicy(.notFound, outcome: "not_found", head: head)
         case .methodNotAllowed(let service, let allow):
             self.service = service.metrics
-            self.log?.service = service.name
+            self.logSlot?.line?.service = service.name
             let answer = FixedAnswer(status: .methodNotAllowed, headers: [("allow", allow.joined(separator: ", "))])
             return self.refuseBeforePolicy(answer, outcome: "method_not_allowed", head: head)
         case .route(let matched):
             route = matched
         }
         self.service = route.service.metrics
-        self.log?.service = route.service.name
+        self.logSlot?.line?.service = route.service.name
         if !self.isDecision, case .decisionsOnly = route.action {
             // Nothing to forward to: the service exists for decisions only.
             return self.answer(.notFound, requestEnded: false, expectsBody: Self.declaresBody(head))
@@ -412,10 +402,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         // refusal) and the per-user limit.
         let throttle = route.service.throttle
         var basicUser: String?
-        if self.log != nil || throttle != nil, case .basic(let credentials) = request.credential {
+        if self.logSlot?.line != nil || throttle != nil, case .basic(let credentials) = request.credential {
             basicUser = credentials.username
         }
-        self.log?.basicUser = basicUser
+        self.logSlot?.line?.basicUser = basicUser
         self.attempt = nil
         if let throttle {
             // Before any costly work: a refused attempt reaches no bcrypt, directory or IdP.
@@ -426,9 +416,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
                 presentedCredentials: request.credential != .none
             )
             if let (limiter, retryAfter) = throttle.admit(attempt, service: route.service.name) {
-                self.log?.outcome = "throttled"
-                self.log?.reason = limiter.rawValue
-                self.log?.basicUser = nil
+                self.logSlot?.line?.outcome = "throttled"
+                self.logSlot?.line?.reason = limiter.rawValue
+                self.logSlot?.line?.basicUser = nil
                 return self.refuseBeforePolicy(throttle.refusal(retryAfter: retryAfter), outcome: "throttled", head: head, expectsBody: Self.declaresBody(head))
             }
             self.attempt = (throttle, attempt)
@@ -462,7 +452,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         if self.isDecision {
             route.service.metrics.recordForwardAuthDecision(shard: self.loop.index, outcome: decision.outcome.rawValue)
         }
-        self.log?.record(decision)
+        self.logSlot?.line?.record(decision)
         if let (throttle, attempt) = self.attempt {
             switch decision.outcome {
             case .unauthenticated: throttle.failed(attempt)
@@ -558,7 +548,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
         }
         self.recordResponse(code: answer.head.status.code)
         self.responseStarted = true
-        if !self.isHEAD { self.log?.bytes += answer.body.readableBytes }
+        if !self.isHEAD { self.logSlot?.line?.bytes += answer.body.readableBytes }
         if self.connection.isHTTP2 {
             var head = answer.head
             if let identity {
@@ -650,7 +640,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     /// Writes a part of the response body.
     func writeBody(_ body: ByteBuffer) {
         guard let context else { return }
-        self.log?.bytes += body.readableBytes
+        self.logSlot?.line?.bytes += body.readableBytes
         if self.connection.isHTTP2 {
             return self.write(.body(.byteBuffer(body)))
         }
@@ -711,34 +701,34 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
 
     /// The exchange's upstream answered (its head) this long after the request went out.
     func upstreamAnswered(after duration: TimeAmount) {
-        self.log?.upstream = duration
+        self.logSlot?.line?.upstream = duration
     }
 
     /// Starts the current request's access-log line, while the loop keeps an access log; a
     /// decision is logged with its original method and target.
     private func startLog(target: String) {
         if self.loop.accessLog != nil {
-            self.log = AccessLogLine(client: self.connection.clientAddress, method: self.method, target: target)
+            self.logSlot?.line = AccessLogLine(client: self.connection.clientAddress, method: self.method, target: target)
         }
     }
 
     /// An access-log line for an answer to a request whose head was never read whole (`400`,
     /// `408`, `431`): method `-`, no path.
     private func startLogWithoutHead() {
-        guard self.log == nil, self.loop.accessLog != nil else { return }
-        self.log = AccessLogLine(client: self.connection.clientAddress, method: "-", target: "")
+        guard self.logSlot?.line == nil, self.loop.accessLog != nil else { return }
+        self.logSlot?.line = AccessLogLine(client: self.connection.clientAddress, method: "-", target: "")
     }
 
     /// Hands the current request's access-log line to the loop's log.
     private func writeLog() {
-        guard var line = self.log else { return }
-        self.log = nil
+        guard let slot = self.logSlot, var line = slot.line else { return }
+        slot.line = nil
         line.duration = .now() - self.started
         self.loop.accessLog?.append(line)
     }
 
     private func recordResponse(code: UInt) {
-        self.log?.status = code
+        self.logSlot?.line?.status = code
         (self.service ?? self.gateway.unmatched).recordRequest(
             shard: self.loop.index,
             method: self.method,
