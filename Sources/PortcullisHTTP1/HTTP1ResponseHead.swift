@@ -18,9 +18,4 @@ public struct HTTP1ResponseHead: Sendable {
 
     /// The fields as `HTTPHeaders` (two strings per field, made on each call).
     public var headers: HTTPHeaders { self.fields.headers }
-
-    /// The head as NIO's type, strings made.
-    public var httpResponseHead: HTTPResponseHead {
-        HTTPResponseHead(version: self.version, status: self.status, headers: self.headers)
-    }
 }
