@@ -60,7 +60,7 @@ final class ServeProcess: @unchecked Sendable {
         Thread.detachNewThread {
             var pending = Data()
             while true {
-                let chunk = handle.availableData
+                let chunk = handle.readChunk()
                 if chunk.isEmpty { break }
                 pending.append(chunk)
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

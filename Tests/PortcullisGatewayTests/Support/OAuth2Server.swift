@@ -213,7 +213,7 @@ private final class RunningScript: @unchecked Sendable {
             Thread.detachNewThread {
                 var pending = Data()
                 while !pending.contains(UInt8(ascii: "\n")) {
-                    let chunk = handle.availableData
+                    let chunk = handle.readChunk()
                     if chunk.isEmpty { break }
                     pending.append(chunk)
                 }

@@ -163,10 +163,10 @@ enum ExternalTool {
         let errorData = LockedData()
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            errorData.set(stderr.fileHandleForReading.readDataToEndOfFile())
+            errorData.set(stderr.fileHandleForReading.readToEndOfFile())
             done.signal()
         }
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let out = stdout.fileHandleForReading.readToEndOfFile()
         process.waitUntilExit()
         done.wait()
         return CommandRunner.Result(
