@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "PortcullisHTTP1", targets: ["PortcullisHTTP1"]),
         /// `portcullis loadtest`'s engine: open- and closed-loop load with per-class HdrHistograms.
         .library(name: "PortcullisLoadTest", targets: ["PortcullisLoadTest"]),
+        /// A small RESP2 client on SwiftNIO: the shared store of the failed-auth limits.
+        .library(name: "PortcullisRedis", targets: ["PortcullisRedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -141,6 +143,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            // No Swift Redis client resolves here (valkey-swift and RediStack are not in the
+            // package set): a small one for the few commands the throttling store sends.
+            name: "PortcullisRedis",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PortcullisLoadTest",
             dependencies: [
                 "PortcullisHTTP1",
@@ -176,6 +190,7 @@ let package = Package(
                 "PortcullisClientAuth",
                 "PortcullisMetrics",
                 "PortcullisHTTP1",
+                "PortcullisRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -272,6 +287,7 @@ let package = Package(
                 "PortcullisAuth",
                 "PortcullisConfig",
                 "PortcullisMetrics",
+                "PortcullisRedis",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -21,6 +21,7 @@ let package = Package(
         .executableTarget(name: "FuzzRequestTarget", dependencies: [.product(name: "PortcullisGateway", package: "portcullis")]),
         .executableTarget(name: "FuzzForwardAuth", dependencies: [.product(name: "PortcullisGateway", package: "portcullis")]),
         .executableTarget(name: "FuzzUpstreamResponse", dependencies: [.product(name: "PortcullisGateway", package: "portcullis")]),
+        .executableTarget(name: "FuzzRESP", dependencies: [.product(name: "PortcullisRedis", package: "portcullis")]),
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "PortcullisConfig", package: "portcullis")]),
     ]
 )

@@ -96,6 +96,16 @@ public final class PortcullisMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts limit checks and updates the shared throttling store (Redis) could not answer, so
+    /// that the local limits decided (`portcullis_throttle_store_errors_total`); `0` shows the
+    /// series once a store is configured.
+    public func recordThrottleStoreErrors(_ count: Int = 1) {
+        self.registry.makeCounter(
+            name: "portcullis_throttle_store_errors_total",
+            help: "Throttling checks and updates the shared store (Redis) did not answer; the local limits decided instead."
+        ).increment(by: Int64(count))
+    }
+
     // MARK: Auth
 
     /// `portcullis_auth_duration_seconds{auth}`.

@@ -4,6 +4,7 @@ import Testing
 @_spi(Fuzzing) import PortcullisAuth
 @_spi(Fuzzing) import PortcullisConfig
 @_spi(Fuzzing) import PortcullisGateway
+@_spi(Fuzzing) import PortcullisRedis
 
 /// Replays the fuzzers' committed seeds and every input that once broke a target
 /// (`FuzzTesting/Corpus/<target>/`, `FuzzTesting/FailCases/<target>/`) through the same entry points
@@ -23,6 +24,7 @@ struct FuzzCorpusTests {
         "FuzzForwardAuth": GatewayFuzzTargets.forwardAuthRequest,
         "FuzzUpstreamResponse": GatewayFuzzTargets.upstreamResponse,
         "FuzzConfig": ConfigFuzzTargets.configFile,
+        "FuzzRESP": RedisFuzzTargets.reply,
     ]
 
     static func inputs(_ target: String) throws -> [URL] {

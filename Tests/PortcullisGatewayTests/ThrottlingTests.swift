@@ -114,7 +114,6 @@ struct ThrottlingTests {
                 #"t.toml:4: throttling.trustedProxies[0]: "10.0.0.0/40" has a prefix length outside 0...32"#,
                 "t.toml:5: throttling.status: must be an HTTP error status (400...599)",
                 "t.toml:6: throttling.hashKey: must be at least 16 characters (it keys the user-name hash)",
-                "t.toml:7: throttling.redis: is not supported yet: limits are kept in each gateway process",
             ])
         }
     }

@@ -39,10 +39,42 @@ extension ConfigValidator {
                 self.error(path.appending("hashKey"), "must be at least 16 characters (it keys the user-name hash)")
             }
         }
-        if fields["redis"] != nil {
-            self.error(path.appending("redis"), "is not supported yet: limits are kept in each gateway process")
+        if let redis = self.table(fields, "redis", at: path) {
+            throttling.redis = self.throttleStore(redis, at: path.appending("redis"))
+            if throttling.hashKey == nil, fields["hashKey"] == nil {
+                self.error(path.appending("hashKey"), "is required with redis, so that every gateway sharing the store keys user names alike")
+            }
         }
         return throttling
+    }
+
+    private mutating func throttleStore(_ fields: Fields, at path: ConfigPath) -> ThrottlingConfig.Redis? {
+        self.checkKeys(fields, at: path, allowed: ["url", "timeoutMilliseconds", "keyPrefix"])
+        guard let url = self.string(fields, "url", at: path, required: true) else { return nil }
+        var redis: ThrottlingConfig.Redis
+        switch RedisURL.parse(url) {
+        case .success(let parsed):
+            redis = parsed
+        case .failure(let error):
+            // Never the URL itself: it may hold the password.
+            self.error(path.appending("url"), error.message)
+            return nil
+        }
+        if let timeout = self.integer(fields, "timeoutMilliseconds", at: path) {
+            guard (1...10_000).contains(timeout) else {
+                self.error(path.appending("timeoutMilliseconds"), "must be between 1 and 10000")
+                return nil
+            }
+            redis.timeoutMilliseconds = timeout
+        }
+        if let prefix = self.string(fields, "keyPrefix", at: path) {
+            guard prefix.utf8.count <= 256 else {
+                self.error(path.appending("keyPrefix"), "must be at most 256 bytes")
+                return nil
+            }
+            redis.keyPrefix = prefix
+        }
+        return redis
     }
 
     private mutating func throttleRate(_ fields: Fields, at path: ConfigPath) -> ThrottlingConfig.Rate? {

@@ -24,6 +24,45 @@ public struct ThrottlingConfig: Sendable, Equatable {
         }
     }
 
+    /// A Redis server the limits are kept in, shared by every gateway that uses it.
+    public struct Redis: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        /// The ACL user of `AUTH`, when the URL names one.
+        public var username: String?
+        /// The password of `AUTH`, when the URL has one.
+        public var password: String?
+        public var database: Int
+        /// How long a limit check waits for Redis before the local limits decide.
+        public var timeoutMilliseconds: Int
+        /// What every key the gateway writes starts with.
+        public var keyPrefix: String
+
+        public init(
+            host: String,
+            port: Int = 6379,
+            username: String? = nil,
+            password: String? = nil,
+            database: Int = 0,
+            timeoutMilliseconds: Int = 50,
+            keyPrefix: String = "portcullis:throttle:"
+        ) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.database = database
+            self.timeoutMilliseconds = timeoutMilliseconds
+            self.keyPrefix = keyPrefix
+        }
+
+        /// `redis://host:port/db`, never the credentials.
+        public var description: String {
+            let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+            return "redis://\(host):\(self.port)/\(self.database)"
+        }
+    }
+
     /// Every auth attempt, per client address.
     public var perAddress: Rate?
     /// Failed attempts, per client address.
@@ -38,6 +77,8 @@ public struct ThrottlingConfig: Sendable, Equatable {
     public var shadow: Bool
     /// The key of the user-name hash; `nil`: a random key per process.
     public var hashKey: String?
+    /// Where the limits are shared with other gateways; `nil`: each process keeps its own.
+    public var redis: Redis?
 
     public init(
         perAddress: Rate? = nil,
@@ -46,7 +87,8 @@ public struct ThrottlingConfig: Sendable, Equatable {
         trustedProxies: [AddressBlock] = [],
         status: Int = 429,
         shadow: Bool = false,
-        hashKey: String? = nil
+        hashKey: String? = nil,
+        redis: Redis? = nil
     ) {
         self.perAddress = perAddress
         self.failuresPerAddress = failuresPerAddress
@@ -55,6 +97,7 @@ public struct ThrottlingConfig: Sendable, Equatable {
         self.status = status
         self.shadow = shadow
         self.hashKey = hashKey
+        self.redis = redis
     }
 
     /// Whether any limiter is on.

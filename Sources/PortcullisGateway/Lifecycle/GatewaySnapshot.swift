@@ -77,16 +77,16 @@ struct GatewaySnapshot: Sendable {
         }
         let series = metrics ?? PortcullisMetrics()
         // Limits whose settings did not change keep their state across a reload.
-        func throttle(_ settings: ThrottlingConfig?, previous: AuthThrottle?) -> AuthThrottle? {
+        func throttle(_ settings: ThrottlingConfig?, scope: String, previous: AuthThrottle?) -> AuthThrottle? {
             guard let settings, settings.limits else { return nil }
             if let previous, previous.config == settings { return previous }
-            return AuthThrottle(config: settings, metrics: series, logger: logger)
+            return AuthThrottle(config: settings, scope: scope, metrics: series, logger: logger)
         }
-        let globalThrottle = throttle(config.throttling, previous: previous?.globalThrottle)
+        let globalThrottle = throttle(config.throttling, scope: "global", previous: previous?.globalThrottle)
         var throttles: [String: AuthThrottle] = [:]
         for service in config.services {
             if let own = service.throttling {
-                throttles[service.name] = throttle(own, previous: previous?.throttles[service.name])
+                throttles[service.name] = throttle(own, scope: "service:" + service.name, previous: previous?.throttles[service.name])
             } else {
                 throttles[service.name] = globalThrottle
             }
@@ -100,7 +100,8 @@ struct GatewaySnapshot: Sendable {
             upstreams: upstreams,
             tls: tls.serverContext,
             readsClientCertificates: tls.verifiesClients,
-            forwardAuth: config.forwardAuth.map(ForwardAuthEndpoint.init)
+            forwardAuth: config.forwardAuth.map(ForwardAuthEndpoint.init),
+            throttleStores: Set(throttles.values.compactMap(\.store?.client) + [globalThrottle?.store?.client].compactMap { $0 })
         )
         return GatewaySnapshot(
             config: config,

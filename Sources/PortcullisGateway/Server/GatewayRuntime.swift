@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PortcullisMetrics
+import PortcullisRedis
 
 /// The immutable snapshot connection handlers read: routes, upstreams, limits, the listener's TLS
 /// context and where to log.
@@ -29,6 +30,9 @@ final class GatewayRuntime: Sendable {
     let readsClientCertificates: Bool
     /// The decision endpoint, when `[forwardAuth]` is configured.
     let forwardAuth: ForwardAuthEndpoint?
+    /// The Redis servers the throttling limits are shared through: each loop keeps one
+    /// connection to each.
+    let throttleStores: Set<RedisClientConfiguration>
 
     init(
         routes: RouteTable,
@@ -39,7 +43,8 @@ final class GatewayRuntime: Sendable {
         upstreams: [UpstreamKey: UpstreamPool.Settings],
         tls: NIOSSLContext? = nil,
         readsClientCertificates: Bool = false,
-        forwardAuth: ForwardAuthEndpoint? = nil
+        forwardAuth: ForwardAuthEndpoint? = nil,
+        throttleStores: Set<RedisClientConfiguration> = []
     ) {
         self.routes = routes
         self.unmatched = unmatched
@@ -50,5 +55,6 @@ final class GatewayRuntime: Sendable {
         self.tls = tls
         self.readsClientCertificates = readsClientCertificates
         self.forwardAuth = forwardAuth
+        self.throttleStores = throttleStores
     }
 }

@@ -4,6 +4,7 @@ import PortcullisHTTP1
 import NIOHTTP1
 import PortcullisAuth
 import PortcullisMetrics
+import PortcullisRedis
 
 /// The gateway's request handler: one per HTTP/1 connection, or per HTTP/2 stream.
 ///
@@ -97,8 +98,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private let logSlot: AccessLogSlot?
     /// Whether the current request asks the forward-auth endpoint for a decision.
     private var isDecision = false
-    /// The current request's attempt, when its service is throttled.
-    private var attempt: (throttle: AuthThrottle, attempt: AuthThrottle.Attempt)?
+    /// The current request's attempt, when its service is throttled, and this loop's connection
+    /// to the shared store, when the limits are kept in one.
+    private var attempt: (throttle: AuthThrottle, attempt: AuthThrottle.Attempt, store: RedisClient?)?
     var tickIndex = -1
 
     init(loop: LoopRuntime, connection: ConnectionFacts) {
@@ -415,20 +417,63 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
                 basicUser: basicUser,
                 presentedCredentials: request.credential != .none
             )
-            if let (limiter, retryAfter) = throttle.admit(attempt, service: route.service.name) {
-                self.logSlot?.line?.outcome = "throttled"
-                self.logSlot?.line?.reason = limiter.rawValue
-                self.logSlot?.line?.basicUser = nil
-                return self.refuseBeforePolicy(throttle.refusal(retryAfter: retryAfter), outcome: "throttled", head: head, expectsBody: Self.declaresBody(head))
+            if let store = throttle.store, let client = self.loop.throttleStores[store.client] {
+                self.attempt = (throttle, attempt, client)
+                return self.admit(attempt, throttle: throttle, store: store, client: client, request: request, head: head, route: route, upgrade: upgrade)
             }
-            self.attempt = (throttle, attempt)
+            if let (limiter, retryAfter) = throttle.admit(attempt, service: route.service.name) {
+                return self.refuseThrottled(throttle, limiter: limiter, retryAfter: retryAfter, head: head)
+            }
+            self.attempt = (throttle, attempt, nil)
         }
+        self.authenticate(request, head: head, route: route, upgrade: upgrade)
+    }
+
+    private func authenticate(_ request: AuthRequest, head: HTTPRequestHead, route: Route, upgrade: String?) {
         switch route.policy.decide(request) {
         case .decided(let decision):
             self.decided(decision, head: head, route: route, presentedToken: request.credential.presentedBearerToken, upgrade: upgrade)
         case .pending(let pending):
             self.wait(for: pending, head: head, route: route, presentedToken: request.credential.presentedBearerToken, upgrade: upgrade)
         }
+    }
+
+    /// Holds reads while the shared store checks the attempt (on this loop's connection to it;
+    /// bounded by its timeout, after which the local limits decide), then goes on as
+    /// ``begin(_:)`` would have.
+    private func admit(
+        _ attempt: AuthThrottle.Attempt,
+        throttle: AuthThrottle,
+        store: RedisThrottleStore,
+        client: RedisClient,
+        request: AuthRequest,
+        head: HTTPRequestHead,
+        route: Route,
+        upgrade: String?
+    ) {
+        self.state = .waiting(buffered: [])
+        self.holdReads()
+        throttle.admit(attempt, service: route.service.name, through: client, store: store).assumeIsolated().whenSuccess { refusal in
+            guard case .waiting(let buffered) = self.state else { return }
+            if let (limiter, retryAfter) = refusal {
+                self.refuseThrottled(throttle, limiter: limiter, retryAfter: retryAfter, head: head)
+            } else {
+                self.authenticate(request, head: head, route: route, upgrade: upgrade)
+            }
+            self.replay(buffered)
+            // A pending decision holds the reads on; it resumes them when it ends.
+            if case .waiting = self.state { return }
+            self.resumeReads()
+            self.readComplete()
+        }
+    }
+
+    private func refuseThrottled(_ throttle: AuthThrottle, limiter: AuthThrottle.Limiter, retryAfter: Int, head: HTTPRequestHead) {
+        self.attempt = nil
+        self.logSlot?.line?.outcome = "throttled"
+        self.logSlot?.line?.reason = limiter.rawValue
+        self.logSlot?.line?.basicUser = nil
+        self.refuseBeforePolicy(throttle.refusal(retryAfter: retryAfter), outcome: "throttled", head: head, expectsBody: Self.declaresBody(head))
     }
 
     /// Holds reads and finishes the decision off the loop; the request continues on the loop.
@@ -453,10 +498,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             route.service.metrics.recordForwardAuthDecision(shard: self.loop.index, outcome: decision.outcome.rawValue)
         }
         self.logSlot?.line?.record(decision)
-        if let (throttle, attempt) = self.attempt {
+        if let (throttle, attempt, store) = self.attempt {
             switch decision.outcome {
-            case .unauthenticated: throttle.failed(attempt)
-            case .allowed, .forbidden: throttle.succeeded(attempt)
+            case .unauthenticated: throttle.failed(attempt, client: store)
+            case .allowed, .forbidden: throttle.succeeded(attempt, client: store)
             case .unavailable: break
             }
             self.attempt = nil

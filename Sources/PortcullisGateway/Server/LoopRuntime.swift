@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import NIOCore
+import PortcullisRedis
 import Synchronization
 
 /// What the connections of one event loop share: the installed ``GatewayRuntime``, its upstream
@@ -27,6 +28,8 @@ final class LoopRuntime: @unchecked Sendable {
     private(set) var gateway: GatewayRuntime
     /// The upstream pools of this loop, by upstream.
     private(set) var pools: [UpstreamKey: UpstreamPool]
+    /// This loop's connections to the throttling stores, by server.
+    private(set) var throttleStores: [RedisClientConfiguration: RedisClient]
     /// This loop's access-log lines, when the gateway keeps an access log.
     let accessLog: AccessLogBuffer?
     /// `now` as of the last tick: what deadlines are compared against. Deadlines themselves are
@@ -59,6 +62,10 @@ final class LoopRuntime: @unchecked Sendable {
             pools[key] = UpstreamPool(eventLoop: eventLoop, settings: settings)
         }
         self.pools = pools
+        self.throttleStores = [:]
+        for store in gateway.throttleStores {
+            self.throttleStores[store] = RedisClient(configuration: store, eventLoop: eventLoop, logger: gateway.logger)
+        }
         self.refreshDate()
     }
 
@@ -79,6 +86,14 @@ final class LoopRuntime: @unchecked Sendable {
             pool.retire()
         }
         self.pools = pools
+        var stores: [RedisClientConfiguration: RedisClient] = [:]
+        for store in gateway.throttleStores {
+            stores[store] = self.throttleStores[store] ?? RedisClient(configuration: store, eventLoop: self.eventLoop, logger: gateway.logger)
+        }
+        for (store, client) in self.throttleStores where stores[store] == nil {
+            client.close()
+        }
+        self.throttleStores = stores
         self.gateway = gateway
     }
 
@@ -91,12 +106,13 @@ final class LoopRuntime: @unchecked Sendable {
         }
     }
 
-    /// Stops the timer and closes idle upstream connections.
+    /// Stops the timer and closes idle upstream connections and the throttling stores' connections.
     func stop() -> EventLoopFuture<Void> {
         self.eventLoop.submit {
             self.ticker?.cancel()
             self.ticker = nil
             for pool in self.pools.values { pool.closeAll() }
+            for client in self.throttleStores.values { client.close() }
             self.tickers.removeAll()
             self.accessLog?.handOver()
         }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import PortcullisConfig
 import PortcullisMetrics
+import PortcullisRedis
 
 /// Failed-auth throttling for the services one `[throttling]` table covers (the global one, or a
 /// service's own).
@@ -17,6 +18,11 @@ import PortcullisMetrics
 ///   names exist). A success clears it; an address the user recently succeeded from is not held
 ///   to it (only to the per-address limits), so an attacker cannot lock a real user out, and no
 ///   limit locks anyone out for longer than it takes to refill.
+///
+/// With `[throttling.redis]`, the limits are shared with every gateway using that server
+/// (``RedisThrottleStore``): Redis decides, and the local tables, kept up to date alike, decide
+/// whenever it cannot answer in time (fail open to local limits, as Envoy, Kong and Traefik do;
+/// counted in `portcullis_throttle_store_errors_total`).
 final class AuthThrottle: Sendable {
     /// Which limit refused an attempt: the `limiter` label.
     enum Limiter: String, Sendable {
@@ -39,6 +45,8 @@ final class AuthThrottle: Sendable {
     /// (user hash, address) pairs that authenticated, until when.
     private let recentSuccesses: GCRATable<RecentSuccess>?
     private let key: SymmetricKey
+    /// The shared store, when `[throttling.redis]` is set.
+    let store: RedisThrottleStore?
     private let metrics: PortcullisMetrics
     private let logger: Logger
 
@@ -47,7 +55,9 @@ final class AuthThrottle: Sendable {
         var address: String
     }
 
-    init(config: ThrottlingConfig, metrics: PortcullisMetrics, logger: Logger) {
+    /// - Parameter scope: what the shared store's keys of this table are named after
+    ///   (`global`, or `service:<name>` for a service's own table).
+    init(config: ThrottlingConfig, scope: String = "global", metrics: PortcullisMetrics, logger: Logger) {
         self.config = config
         self.metrics = metrics
         self.logger = logger
@@ -63,6 +73,23 @@ final class AuthThrottle: Sendable {
         // A TAT one window ahead marks a success; it lapses by itself.
         self.recentSuccesses = config.failuresPerUser == nil ? nil : GCRATable(interval: Self.recentSuccessWindow, burst: 1, capacity: Self.capacity)
         self.key = config.hashKey.map { SymmetricKey(data: Array($0.utf8)) } ?? SymmetricKey(size: .bits256)
+        func limit<Key>(_ table: GCRATable<Key>?) -> RedisThrottleStore.Limit {
+            table.map { .init(interval: max(1, $0.interval / 1000), tolerance: $0.tolerance / 1000) } ?? .off
+        }
+        let (perAddress, failuresPerAddress, failuresPerUser) = (limit(self.perAddress), limit(self.failuresPerAddress), limit(self.failuresPerUser))
+        self.store = config.redis.map {
+            RedisThrottleStore(
+                config: $0,
+                scope: scope,
+                perAddress: perAddress,
+                failuresPerAddress: failuresPerAddress,
+                failuresPerUser: failuresPerUser,
+                recentSuccessWindow: Self.recentSuccessWindow
+            )
+        }
+        if self.store != nil {
+            metrics.recordThrottleStoreErrors(0)
+        }
     }
 
     /// What one request's attempt is throttled by.
@@ -86,17 +113,44 @@ final class AuthThrottle: Sendable {
     /// `nil` when the attempt may go on, else the limit it is over and the seconds to wait. In
     /// shadow mode the refusal is counted and logged, and `nil` returned.
     func admit(_ attempt: Attempt, service: String, now: NIODeadline = .now()) -> (limiter: Limiter, retryAfter: Int)? {
-        var refusal: (Limiter, TimeAmount)?
+        self.conclude(self.localVerdict(attempt, now: now), attempt, service: service)
+    }
+
+    /// ``admit(_:service:now:)`` through the shared store: Redis decides, or, when it does not
+    /// answer in time, the local limits (updated either way, so they are warm when needed).
+    /// Never fails.
+    func admit(_ attempt: Attempt, service: String, through client: RedisClient, store: RedisThrottleStore) -> EventLoopFuture<(limiter: Limiter, retryAfter: Int)?> {
+        let local = self.localVerdict(attempt, now: .now())
+        return store.admit(address: attempt.address, user: attempt.user, on: client).map { verdict in
+            switch verdict {
+            case .admitted: return nil
+            case .refused(let limiter, let wait): return (limiter, wait)
+            }
+        }.recover { error in
+            self.storeFailed(error)
+            return local
+        }.map { verdict in
+            self.conclude(verdict, attempt, service: service)
+        }
+    }
+
+    /// What the local tables say: the per-address limit takes one, the failure limits are looked at.
+    private func localVerdict(_ attempt: Attempt, now: NIODeadline) -> (Limiter, TimeAmount)? {
         if let wait = self.perAddress?.take(attempt.address, now: now) {
-            refusal = (.perAddress, wait)
+            return (.perAddress, wait)
         } else if let wait = self.failuresPerAddress?.wait(attempt.address, now: now) {
-            refusal = (.failuresPerAddress, wait)
+            return (.failuresPerAddress, wait)
         } else if let user = attempt.user, let table = self.failuresPerUser, !self.recentlySucceeded(user, attempt.address, now: now),
             let wait = table.wait(user, now: now)
         {
-            refusal = (.failuresPerUser, wait)
+            return (.failuresPerUser, wait)
         }
-        guard let (limiter, wait) = refusal else { return nil }
+        return nil
+    }
+
+    /// Counts and logs a refusal, and returns it unless in shadow mode.
+    private func conclude(_ verdict: (Limiter, TimeAmount)?, _ attempt: Attempt, service: String) -> (limiter: Limiter, retryAfter: Int)? {
+        guard let (limiter, wait) = verdict else { return nil }
         let seconds = min(Self.maximumRetryAfterSeconds, max(1, Int((wait.nanoseconds + 999_999_999) / 1_000_000_000)))
         self.metrics.recordThrottled(service: service, limiter: limiter.rawValue)
         // OWASP logging vocabulary: a limit on attempts, or the most failures allowed.
@@ -110,9 +164,20 @@ final class AuthThrottle: Sendable {
         return self.config.shadow ? nil : (limiter, seconds)
     }
 
-    /// The attempt failed: its credentials were refused.
-    func failed(_ attempt: Attempt, now: NIODeadline = .now()) {
+    private func storeFailed(_ error: any Error) {
+        self.metrics.recordThrottleStoreErrors()
+        if self.logger.logLevel <= .debug {
+            self.logger.debug("throttling store did not answer; the local limits decide", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The attempt failed: its credentials were refused. With a `client`, the shared store is
+    /// charged too (not waited for).
+    func failed(_ attempt: Attempt, client: RedisClient? = nil, now: NIODeadline = .now()) {
         guard attempt.presentedCredentials else { return }
+        if let client, let store = self.store {
+            store.failed(address: attempt.address, user: attempt.user, on: client).whenFailure(self.storeFailed)
+        }
         self.failuresPerAddress?.charge(attempt.address, now: now)
         if let user = attempt.user {
             self.failuresPerUser?.charge(user, now: now)
@@ -123,9 +188,12 @@ final class AuthThrottle: Sendable {
     }
 
     /// The attempt's credentials were accepted: the user's failures are forgiven, and this
-    /// address is one the user succeeds from.
-    func succeeded(_ attempt: Attempt, now: NIODeadline = .now()) {
+    /// address is one the user succeeds from (in the shared store too, with a `client`).
+    func succeeded(_ attempt: Attempt, client: RedisClient? = nil, now: NIODeadline = .now()) {
         guard let user = attempt.user else { return }
+        if let client, let store = self.store {
+            store.succeeded(address: attempt.address, user: user, on: client).whenFailure(self.storeFailed)
+        }
         self.failuresPerUser?.reset(user)
         let pair = RecentSuccess(user: user, address: attempt.address)
         self.recentSuccesses?.reset(pair)

@@ -24,6 +24,13 @@ final class ChildProcess: @unchecked Sendable {
 
     var isRunning: Bool { self.process.isRunning }
 
+    /// Sends `signal` (a pause or a resume, say) unless the process has ended.
+    func signal(_ signal: Int32) {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, signal)
+        }
+    }
+
     /// Sends `signal` unless the process has already ended, and waits for its exit.
     func stop(signal: Int32) async {
         if self.process.isRunning {
