@@ -41,12 +41,11 @@ public struct RESPParser: Sendable {
     private func value(_ bytes: ByteBufferView, at index: inout Int, depth: Int) throws(RESPParseError) -> RESPValue? {
         guard index < bytes.endIndex else { return nil }
         let type = bytes[index]
+        // Known types only, before the line is looked at: garbage is refused at once, and with
+        // the same reason however the bytes were cut (found by FuzzRESP).
+        guard Self.types.contains(type) else { throw .unknownType(type) }
         var cursor = index + 1
-        guard let line = try self.line(bytes, at: &cursor) else {
-            // Known types only, even before the line is whole: garbage is refused at once.
-            guard Self.types.contains(type) else { throw .unknownType(type) }
-            return nil
-        }
+        guard let line = try self.line(bytes, at: &cursor) else { return nil }
         let value: RESPValue
         switch type {
         case UInt8(ascii: "+"):
