@@ -5,14 +5,18 @@
 # the gateway's own estimate (portcullis_cache_bytes) beside it. KIND=introspection does the same
 # for the introspection cache: the tokens are introspected at an endpoint that calls every one
 # active (nginx with one fixed answer, a benchmark stand-in for an authorization server).
+# KIND=basic: the file user store's verified-credential cache, filled with COUNT distinct users
+# (`--basic-unique`); that cache holds 10,000 credentials, so COUNT defaults to 9,000 there.
 #
 #   bash Benchmarks/e2e/cache-memory.sh            # COUNT=100000
 #   KIND=introspection bash Benchmarks/e2e/cache-memory.sh
+#   KIND=basic bash Benchmarks/e2e/cache-memory.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-COUNT=${COUNT:-100000}
 KIND=${KIND:-jwt}
+COUNT=${COUNT:-$([ "$KIND" = basic ] && echo 9000 || echo 100000)}
+WARM=$([ "$KIND" = basic ] && echo 500 || echo 1000)
 THREADS=1; CONNECTIONS=1; DURATION=1s
 source "$root/Benchmarks/e2e/lib.sh"
 prepare curl=curl nginx=nginx-light
@@ -36,7 +40,17 @@ http { access_log off; keepalive_requests 1000000;
 NGINX
     nginx -c "$work/idp/nginx.conf" -p "$work/idp" & pids+=($!)
     entry="oauth2IntrospectionConfig = { url = \"http://127.0.0.1:$IDP/introspect\", clientConfig = { auth = { username = \"gateway\", password = \"secret\" } }, cacheConfig = { capacity = $((COUNT * 2)) } }" ;;
-*) echo "error: KIND is jwt or introspection" >&2; exit 2 ;;
+basic)
+    # Users w0… for the warm-up and u0… for the measured run; plain-text passwords (checked at
+    # once: this measures the cache, not the verifier).
+    python3 - "$WARM" "$COUNT" > "$work/users.toml" <<'PY'
+import sys
+for prefix, count in (("w", int(sys.argv[1])), ("u", int(sys.argv[2]))):
+    for i in range(count):
+        print(f'[[ballerina.auth.users]]\nusername = "{prefix}{i}"\npassword = "pw{i}"\nscopes = ["read", "write"]')
+PY
+    entry="fileUserStoreConfig = {}" ;;
+*) echo "error: KIND is jwt, introspection or basic" >&2; exit 2 ;;
 esac
 printf 'a-shared-secret-of-at-least-32-bytes!' > "$work/secret"
 cat > "$work/gateway.toml" <<TOML
@@ -44,6 +58,7 @@ cat > "$work/gateway.toml" <<TOML
 port = $GATEWAY
 [metrics]
 port = $METRICS
+$([ "$KIND" = basic ] && cat "$work/users.toml")
 [[service]]
 name = "jwt"
 basePath = "/jwt"
@@ -56,20 +71,25 @@ TOML
 "$gateway_bin" serve --config "$work/gateway.toml" --log-level error & gateway=$!; pids+=($gateway)
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY/jwt/" && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {print $2}' "/proc/$gateway/status"; }
-load() {  # load N: N distinct tokens, each sent once
+load() {  # load N [prefix]: N distinct credentials, each sent once
+    if [ "$KIND" = basic ]; then
+        credentials=(--basic "$2{i}:pw{i}" --basic-unique "$1")
+    else
+        credentials=(--jwt-key "$work/secret" --jwt-alg HS256 --jwt-claim 'iss="bench"' --jwt-claim 'scope="read write"' --jwt-unique "$1")
+    fi
     "$gateway_bin" loadtest "http://127.0.0.1:$GATEWAY/jwt/" --connections 16 --threads 1 --requests "$1" --duration 10m --quiet \
-        --jwt-key "$work/secret" --jwt-alg HS256 --jwt-claim 'iss="bench"' --jwt-claim 'scope="read write"' --jwt-unique "$1" > "$work/load.out" 2>&1 \
-        || { cat "$work/load.out"; exit 1; }
+        "${credentials[@]}" > "$work/load.out" 2>&1 || { cat "$work/load.out"; exit 1; }
 }
-# Warm-up: every allocator arena and pool in use once, 1,000 entries in the cache.
-load 1000
+# Warm-up: every allocator arena and pool in use once, WARM entries in the cache.
+load "$WARM" w
 sleep 2
 before=$(rss)
-load "$COUNT"
+load "$COUNT" u
 sleep 2
 after=$(rss)
-entries=$(curl -s "http://127.0.0.1:$METRICS/metrics" | awk -v kind="$KIND" '$1 == "portcullis_cache_entries{cache=\"" kind "\"}" {print $2}')
-estimate=$(curl -s "http://127.0.0.1:$METRICS/metrics" | awk -v kind="$KIND" '$1 == "portcullis_cache_bytes{cache=\"" kind "\"}" {print $2}')
+cache=$KIND; [ "$KIND" = basic ] && cache=basic_file
+entries=$(curl -s "http://127.0.0.1:$METRICS/metrics" | awk -v kind="$cache" '$1 == "portcullis_cache_entries{cache=\"" kind "\"}" {print $2}')
+estimate=$(curl -s "http://127.0.0.1:$METRICS/metrics" | awk -v kind="$cache" '$1 == "portcullis_cache_bytes{cache=\"" kind "\"}" {print $2}')
 token=$("$gateway_bin" token --key "$work/secret" --alg HS256 --iss bench --sub loadtest --scope "read write" --jti loadtest-abcdef-99999 | tr -d '\n' | wc -c)
 python3 - "$before" "$after" "$COUNT" "$entries" "${estimate:-}" "$token" "$KIND" <<'PY'
 import sys

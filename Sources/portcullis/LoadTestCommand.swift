@@ -57,8 +57,11 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A request unanswered this long counts as timed out.")
     var timeout: String = "10s"
 
-    @Option(name: .long, help: "A class named basic: Basic credentials user:pass.")
+    @Option(name: .long, help: "A class named basic: Basic credentials user:pass ({i} in them is replaced by 0, 1, … with --basic-unique).")
     var basic: String?
+
+    @Option(name: .long, help: "Distinct Basic credentials, --basic with {i} replaced by 0 to N-1, sent in turn (each one's first use is a cache miss at the gateway).")
+    var basicUnique: Int = 1
 
     @Option(name: .long, help: "A class named bearer: this bearer token.")
     var bearer: String?
@@ -147,6 +150,11 @@ struct LoadTestCommand: AsyncParsableCommand {
             throw ValidationError("--header \(line): not \"Name: value\"")
         }
         if let basic = self.basic, !basic.contains(":") { throw ValidationError("--basic must be user:password") }
+        guard (1...10_000_000).contains(self.basicUnique) else { throw ValidationError("--basic-unique must be between 1 and 10000000") }
+        if self.basicUnique != 1 {
+            guard let basic = self.basic else { throw ValidationError("--basic-unique needs --basic") }
+            guard basic.contains("{i}") else { throw ValidationError("--basic-unique needs {i} in --basic, e.g. 'user{i}:password{i}'") }
+        }
         for kind in self.invalid where !Self.invalidKinds.contains(kind) {
             throw ValidationError("--invalid \(kind): one of \(Self.invalidKinds.joined(separator: ", "))")
         }

@@ -12,9 +12,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The credential classes of a `portcullis loadtest` run, made before the timed window: Basic,
-/// bearer, minted JWTs (`--jwt-unique` distinct ones), an OAuth2 grant's token, and the invalid
-/// kinds that must get 401.
+/// The credential classes of a `portcullis loadtest` run, made before the timed window: Basic
+/// (`--basic-unique` distinct ones), bearer, minted JWTs (`--jwt-unique` distinct ones), an OAuth2
+/// grant's token, and the invalid kinds that must get 401.
 struct LoadTestCredentials {
     let command: LoadTestCommand
     /// How long minted tokens must stay valid: the whole run and a margin.
@@ -67,7 +67,15 @@ struct LoadTestCredentials {
         let common = command.header.compactMap(LoadTestCommand.headerField)
         var classes: [RequestClass] = []
         if let basic = command.basic {
-            classes.append(RequestClass(name: "basic", headers: common + [("authorization", "Basic " + Data(basic.utf8).base64EncodedString())]))
+            func authorization(_ credentials: String) -> (String, String) {
+                ("authorization", "Basic " + Data(credentials.utf8).base64EncodedString())
+            }
+            if command.basicUnique > 1 {
+                let variants = (0..<command.basicUnique).map { [authorization(basic.replacing("{i}", with: String($0)))] }
+                classes.append(RequestClass(name: "basic", headers: common, variants: variants))
+            } else {
+                classes.append(RequestClass(name: "basic", headers: common + [authorization(basic)]))
+            }
         }
         if let bearer = command.bearer {
             classes.append(RequestClass(name: "bearer", headers: common + [("authorization", "Bearer " + bearer)]))

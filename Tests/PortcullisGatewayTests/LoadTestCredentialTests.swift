@@ -57,6 +57,48 @@ struct LoadTestCredentialTests {
         }
     }
 
+    @Test("--basic with --basic-unique: {i} numbers the credentials, each verified once and cached by the gateway")
+    func basicUnique() async throws {
+        let users = (0..<20).map { "[[ballerina.auth.users]]\nusername = \"user\($0)\"\npassword = \"pw\($0)\"\n" }.joined()
+        let config = """
+            [listener]
+            port = 0
+            [metrics]
+            port = 0
+            \(users)
+            [[service]]
+            name = "basic"
+            basePath = "/basic"
+              [[service.auth]]
+              fileUserStoreConfig = {}
+              [[service.resource]]
+              path = "/"
+              respond = { status = 200, body = "basic" }
+            """
+        try await GatewayHarness.run(config) { gateway in
+            let json = try CommandRunner.temporaryFile("", name: "report.json")
+            let result = try await CommandRunner.runAsync([
+                "loadtest", "http://127.0.0.1:\(gateway.gatewayPort)/basic/", "--requests", "60", "--duration", "60s", "--connections", "2", "--threads", "1",
+                "--basic", "user{i}:pw{i}", "--basic-unique", "20", "--json", json, "--quiet",
+            ])
+            #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+            let report = try JSONDecoder().decode(LoadTestReport.JSON.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            #expect(report.classes["basic"]?.statuses == ["200": 60])
+            #expect(report.classes["basic"]?.credentials == 20)
+            let metrics = try await gateway.metrics()
+            #expect(metrics.contains(#"portcullis_cache_entries{cache="basic_file"} 20"#), "\(metrics)")
+        }
+        for (arguments, message) in [
+            (["--basic-unique", "5"], "--basic-unique needs --basic"),
+            (["--basic", "a:b", "--basic-unique", "5"], "--basic-unique needs {i} in --basic"),
+            (["--basic", "a{i}:b", "--basic-unique", "0"], "--basic-unique must be between 1 and 10000000"),
+        ] {
+            let result = try await CommandRunner.runAsync(["loadtest", "http://127.0.0.1:1/"] + arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test("--jwt-claim sets the tokens' claims: without the scope the gateway answers 403, which --expect names")
     func jwtClaims() async throws {
         try await GatewayHarness.run(Self.config) { gateway in
