@@ -7,6 +7,8 @@
 # active (nginx with one fixed answer, a benchmark stand-in for an authorization server).
 # KIND=basic: the file user store's verified-credential cache, filled with COUNT distinct users
 # (`--basic-unique`); that cache holds 10,000 credentials, so COUNT defaults to 9,000 there.
+# KIND=ldap: the LDAP store's credential cache (capacity 2×COUNT), COUNT directory users of a real
+# slapd (Benchmarks/ldap/slapd.sh), each bound once.
 #
 #   bash Benchmarks/e2e/cache-memory.sh            # COUNT=100000
 #   KIND=introspection bash Benchmarks/e2e/cache-memory.sh
@@ -15,8 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 KIND=${KIND:-jwt}
-COUNT=${COUNT:-$([ "$KIND" = basic ] && echo 9000 || echo 100000)}
-WARM=$([ "$KIND" = basic ] && echo 500 || echo 1000)
+COUNT=${COUNT:-$(case "$KIND" in basic|ldap) echo 9000 ;; *) echo 100000 ;; esac)}
+WARM=$(case "$KIND" in basic|ldap) echo 500 ;; *) echo 1000 ;; esac)
 THREADS=1; CONNECTIONS=1; DURATION=1s
 source "$root/Benchmarks/e2e/lib.sh"
 prepare curl=curl nginx=nginx-light
@@ -50,7 +52,13 @@ for prefix, count in (("w", int(sys.argv[1])), ("u", int(sys.argv[2]))):
         print(f'[[ballerina.auth.users]]\nusername = "{prefix}{i}"\npassword = "pw{i}"\nscopes = ["read", "write"]')
 PY
     entry="fileUserStoreConfig = {}" ;;
-*) echo "error: KIND is jwt, introspection or basic" >&2; exit 2 ;;
+ldap)
+    LDAP=18193
+    USERS="w:$WARM u:$COUNT" bash "$root/Benchmarks/ldap/slapd.sh" "$work/slapd" "$LDAP" > "$work/slapd.out" 2>&1 & pids+=($!)
+    for _ in $(seq 1 600); do grep -q ready "$work/slapd.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q ready "$work/slapd.out" || { cat "$work/slapd.out"; exit 1; }
+    entry="ldapUserStoreConfig = { connectionUrl = \"ldap://127.0.0.1:$LDAP\", connectionName = \"cn=gateway,dc=example,dc=com\", connectionPassword = \"gateway-secret\", userSearchBase = \"ou=people,dc=example,dc=com\", userNameSearchFilter = \"(&(objectClass=inetOrgPerson)(uid=?))\", groupSearchBase = [\"ou=groups,dc=example,dc=com\"], cacheConfig = { capacity = $((COUNT * 2)) } }" ;;
+*) echo "error: KIND is jwt, introspection, basic or ldap" >&2; exit 2 ;;
 esac
 printf 'a-shared-secret-of-at-least-32-bytes!' > "$work/secret"
 cat > "$work/gateway.toml" <<TOML
@@ -72,7 +80,7 @@ TOML
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY/jwt/" && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {print $2}' "/proc/$gateway/status"; }
 load() {  # load N [prefix]: N distinct credentials, each sent once
-    if [ "$KIND" = basic ]; then
+    if [ "$KIND" = basic ] || [ "$KIND" = ldap ]; then
         credentials=(--basic "$2{i}:pw{i}" --basic-unique "$1")
     else
         credentials=(--jwt-key "$work/secret" --jwt-alg HS256 --jwt-claim 'iss="bench"' --jwt-claim 'scope="read write"' --jwt-unique "$1")
@@ -87,7 +95,7 @@ before=$(rss)
 load "$COUNT" u
 sleep 2
 after=$(rss)
-cache=$KIND; [ "$KIND" = basic ] && cache=basic_file
+cache=$KIND; [ "$KIND" = basic ] && cache=basic_file; [ "$KIND" = ldap ] && cache=basic_ldap
 entries=$(curl -s "http://127.0.0.1:$METRICS/metrics" | awk -v kind="$cache" '$1 == "portcullis_cache_entries{cache=\"" kind "\"}" {print $2}')
 estimate=$(curl -s "http://127.0.0.1:$METRICS/metrics" | awk -v kind="$cache" '$1 == "portcullis_cache_bytes{cache=\"" kind "\"}" {print $2}')
 token=$("$gateway_bin" token --key "$work/secret" --alg HS256 --iss bench --sub loadtest --scope "read write" --jti loadtest-abcdef-99999 | tr -d '\n' | wc -c)

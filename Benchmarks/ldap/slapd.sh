@@ -5,6 +5,7 @@
 #
 # Seeded under dc=example,dc=com: the service account cn=gateway,dc=example,dc=com / gateway-secret,
 # and users alice / alice123 (groupOfNames hello and staff) and bob / bob123 (staff) under ou=people.
+# With USERS="w:500 u:9000", also users w0…w499 and u0…u8999 (password pw<i>, in hello and staff).
 # Prints "ready" on standard output once it accepts connections. Nothing outside FOLDER is touched.
 set -euo pipefail
 folder=$1 port=$2
@@ -71,6 +72,20 @@ cn: staff
 member: uid=alice,ou=people,dc=example,dc=com
 member: uid=bob,ou=people,dc=example,dc=com
 LDIF
+if [ -n "${USERS:-}" ]; then
+    python3 - "$folder/seed.ldif" $USERS <<'PY'
+import sys
+path, specs = sys.argv[1], [spec.split(":") for spec in sys.argv[2:]]
+names = [f"{prefix}{i}" for prefix, count in specs for i in range(int(count))]
+with open(path) as seed:
+    text = seed.read()
+members = "".join(f"member: uid={name},ou=people,dc=example,dc=com\n" for name in names)
+text = text.replace("member: uid=alice,ou=people,dc=example,dc=com\n", "member: uid=alice,ou=people,dc=example,dc=com\n" + members)
+people = "".join(f"\ndn: uid={name},ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: {name}\ncn: {name}\nsn: {name}\nuserPassword: pw{name.lstrip('wu')}\n" for name in names)
+with open(path, "w") as seed:
+    seed.write(text.replace("\ndn: cn=hello,", people + "\ndn: cn=hello,", 1))
+PY
+fi
 if [ ! -e "$folder/db/data.mdb" ]; then
     /usr/sbin/slapadd -f "$folder/slapd.conf" -l "$folder/seed.ldif" >/dev/null 2>&1 ||
         { echo "error: slapadd failed" >&2; exit 1; }

@@ -66,6 +66,9 @@ public final class LDAPUserStore: Authenticator {
     private let credentials: BoundedCache<CacheKey, Principal>?
     private let groups: BoundedCache<String, [String]>?
     private let keys = CacheKeyDeriver()
+    /// The group lists of cached principals, shared: most users of a directory are in one of a
+    /// few combinations of groups.
+    private let scopeSets = ScopeSetInterner()
     private let inFlight = SingleFlight<CacheKey, AuthenticationResult>()
 
     public init(pool: LDAPConnectionPool, settings: Settings, metrics: PortcullisMetrics? = nil) {
@@ -73,12 +76,14 @@ public final class LDAPUserStore: Authenticator {
         self.settings = settings
         self.credentials =
             settings.cache.capacity == 0 ? nil : BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("basic_ldap") ?? .unregistered(), footprint: { _, principal in
-                    HeapFootprint.principal(principal)
+                    // Group lists are shared (ScopeSetInterner): counted once, not per entry.
+                    HeapFootprint.string(principal.subject) + HeapFootprint.claims(principal.claims)
                 })
         self.groups =
             settings.userRolesCacheEnabled && settings.cache.capacity > 0
-            ? BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("ldap_groups") ?? .unregistered(), footprint: { user, groups in
-                HeapFootprint.string(user) + HeapFootprint.strings(groups)
+            ? BoundedCache(capacity: settings.cache.capacity, metrics: metrics?.cache("ldap_groups") ?? .unregistered(), footprint: { user, _ in
+                // The group lists are shared (ScopeSetInterner), as in the credential cache.
+                HeapFootprint.string(user)
             })
             : nil
     }
@@ -191,7 +196,7 @@ public final class LDAPUserStore: Authenticator {
                     }
                 }
             }
-            return names
+            return self.scopeSets.intern(names)
         }
         if let groups {
             let now = NIODeadline.now()
