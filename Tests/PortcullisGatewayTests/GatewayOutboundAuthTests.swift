@@ -198,6 +198,48 @@ struct GatewayOutboundAuthTests {
         }
     }
 
+    @Test("Self-signed JWT from a keystore of two keys: keyAlias picks one (with its own keyPassword, or the store's); PyJWT verifies each with its key only; a missing alias, a missing keyAlias and a wrong keyPassword stop check with the reason")
+    func keystoreAlias() async throws {
+        let fixture = try await JWTFixture.make()
+        let store = fixture.path("two-keys.p12")
+        for (alias, extra, key, other, alg) in [
+            ("ec-signer", #", keyPassword = "keypass-ec""#, "ec", "rsa", "ES256"),
+            ("rsa-signer", "", "rsa", "ec", "RS256"),
+        ] {
+            let signature = #"signatureConfig = { algorithm = "\#(alg)", config = { keyStore = { path = "\#(store)", password = "storepass" }, keyAlias = "\#(alias)"\#(extra) } }"#
+            try await GatewayHarness.run(Self.config(auth: #"issuer = "portcullis", audience = "orders", "# + signature)) { gateway in
+                let header = try #require(try await gateway.get("/api/orders").echoed().header("authorization").first)
+                let token = String(header.dropFirst(7))
+                let verified = try await fixture.verify(token, key: key, alg: alg, audience: "orders")
+                #expect(verified.error == nil, "\(alias): \(verified.error ?? "")")
+                #expect(verified.claims["iss"] as? String == "portcullis")
+                let otherKey = try await fixture.verify(token, key: other, alg: alg, audience: "orders")
+                #expect(otherKey.error != nil, "\(alias) verified with the other key")
+            }
+        }
+        for (config, key, message) in [
+            (#"keyAlias = "nope""#, "keyAlias", #"no key "nope" in \#(store); its keys: "ec-signer", "rsa-signer""#),
+            ("", "keyStore", #"\#(store) holds 2 keys ("ec-signer", "rsa-signer"): name one with keyAlias"#),
+            (#"keyAlias = "ec-signer", keyPassword = "wrong""#, "keyPassword", "\(store): the key cannot be decrypted with keyPassword"),
+            (#"keyAlias = "ec-signer""#, "keyStore", "\(store): the key cannot be decrypted with keyStore.password"),
+        ] {
+            let file = fixture.path("alias.toml")
+            let keyStore = #"keyStore = { path = "\#(store)", password = "storepass" }"# + (config.isEmpty ? "" : ", " + config)
+            let toml = Self.config(auth: #"issuer = "portcullis", signatureConfig = { algorithm = "ES256", config = { \#(keyStore) } }"#)
+                .replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:8080")
+            try toml.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try await ExternalTool.runAsync(CommandRunner.executable.path, ["check", "--config", file])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("\(file):10: service[0].upstreamClient.auth.signatureConfig.config.\(key): \(message)"), "\(result.stderr)")
+        }
+        let wrongStore = fixture.path("alias-store.toml")
+        let toml = Self.config(auth: #"issuer = "portcullis", signatureConfig = { config = { keyStore = { path = "\#(store)", password = "wrong" }, keyAlias = "rsa-signer" } }"#)
+            .replacingOccurrences(of: "UPSTREAM", with: "http://127.0.0.1:8080")
+        try toml.write(toFile: wrongStore, atomically: true, encoding: .utf8)
+        let result = try await ExternalTool.runAsync(CommandRunner.executable.path, ["check", "--config", wrongStore])
+        #expect(result.stderr.contains("the keystore's integrity check failed: wrong keyStore.password, or a damaged file"), "\(result.stderr)")
+    }
+
     @Test("Self-signed JWT from an Ed25519 key: EdDSA, verified by PyJWT; an encrypted Ed25519 key stops check with the reason")
     func selfSignedEdDSA() async throws {
         let fixture = try await JWTFixture.make()

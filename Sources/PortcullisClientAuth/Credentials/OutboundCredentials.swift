@@ -50,6 +50,29 @@ public enum OutboundCredentials {
         case unusable
     }
 
+    /// Where a keystore's failure is reported (a key of `config`) and what it says.
+    private static func describe(_ failure: PKCS12KeyStore.Failure, path: String, passwordKey: String) -> (key: String, message: String) {
+        func names(_ aliases: [String]) -> String {
+            aliases.map { "\"\($0)\"" }.joined(separator: ", ")
+        }
+        switch failure {
+        case .notPKCS12:
+            return ("keyStore", "\(path): cannot be read as a PKCS#12 keystore")
+        case .wrongPasswordOrCorrupt:
+            return ("keyStore", "\(path): the keystore's integrity check failed: wrong keyStore.password, or a damaged file")
+        case .unsupportedMAC:
+            return ("keyStore", "\(path): the keystore's integrity check is not HMAC with SHA-1 or SHA-2, which is what can be read here")
+        case .noKey:
+            return ("keyStore", "\(path): the keystore has no private key (is it a truststore?)")
+        case .noSuchAlias(let alias, let present):
+            return ("keyAlias", "no key \"\(alias)\" in \(path); its keys: \(names(present))")
+        case .severalKeys(let present):
+            return ("keyStore", "\(path) holds \(present.count) keys (\(names(present))): name one with keyAlias")
+        case .cannotDecryptKey:
+            return (passwordKey == "keyPassword" ? "keyPassword" : "keyStore", "\(path): the key cannot be decrypted with \(passwordKey) (or uses a cipher that cannot be read here)")
+        }
+    }
+
     /// The signer of a self-signed JWT config.
     private static func signer(_ config: JWTIssuerConfig, material: inout TLSMaterial) async -> Signer {
         let location = config.signatureLocation ?? ConfigLocation.unknown(["signatureConfig"])
@@ -86,13 +109,20 @@ public enum OutboundCredentials {
                 material.error(keyLocation, "\(path): \(error.description)")
                 return .unusable
             }
-        case .keyStore(let path, let password, _, _):
+        case .keyStore(let path, let password, let alias, let keyPassword):
             keyLocation = configLocation.appending("keyStore").appending("path")
-            guard let identity = material.identity(.keyStore(path: path, password: password), at: configLocation.appending("keyStore")) else {
+            guard let bytes = material.read(path, at: keyLocation) else { return .unusable }
+            let der: [UInt8]
+            do throws(PKCS12KeyStore.Failure) {
+                // The key picked by its alias among the store's keys (Ballerina's keyAlias), and
+                // decrypted with its own password when it has one.
+                der = try PKCS12KeyStore(bytes: bytes, password: password).privateKey(alias: alias, password: keyPassword ?? password)
+            } catch {
+                let (at, message) = Self.describe(error, path: path, passwordKey: keyPassword == nil ? "keyStore.password" : "keyPassword")
+                material.error(configLocation.appending(at), message)
                 return .unusable
             }
             do throws(JWTIssuerError) {
-                guard let der = try? identity.key.derBytes else { throw JWTIssuerError("the keystore's key cannot be read here; use an RSA or EC key") }
                 key = try JWTSigningKey(der: der)
             } catch {
                 material.error(keyLocation, "\(path): \(error.description)")

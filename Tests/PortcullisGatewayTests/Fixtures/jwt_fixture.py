@@ -70,6 +70,10 @@ def keys(folder):
         [pkcs12.PKCS12Certificate(certs["rsa2"], b"other"), pkcs12.PKCS12Certificate(certs["rsa"], b"signer")],
         serialization.BestAvailableEncryption(b"storepass"))
     write(folder, "truststore.p12", store)
+    # A keystore of two keys (Ballerina's keyAlias picks one): "ec-signer", encrypted with its own
+    # password, and "rsa-signer", with the store's.
+    write(folder, "two-keys.p12", two_key_store(
+        [("ec-signer", made["ec"], certs["ec"], b"keypass-ec"), ("rsa-signer", made["rsa"], certs["rsa"], b"storepass")], b"storepass"))
     jwks = []
     for name, kid in (("rsa", "rsa-1"), ("ec", "ec-1")):
         jwk = json.loads(jwt.algorithms.get_default_algorithms()["RS256" if name == "rsa" else "ES256"].to_jwk(made[name].public_key()))
@@ -80,6 +84,75 @@ def keys(folder):
     jwk["kid"] = "rsa-2"
     write(folder, "jwks-next.json", json.dumps({"keys": jwks + [jwk]}).encode())
     write(folder, "jwks.json", json.dumps({"keys": jwks}).encode())
+
+
+def der(tag, content):
+    length = len(content)
+    if length < 0x80:
+        return bytes([tag, length]) + content
+    size = (length.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | size]) + length.to_bytes(size, "big") + content
+
+
+def der_parse(data, pos=0):
+    """(tag, content, end) of the DER element at pos."""
+    tag, length, pos = data[pos], data[pos + 1], pos + 2
+    if length & 0x80:
+        size = length & 0x7F
+        length, pos = int.from_bytes(data[pos:pos + size], "big"), pos + size
+    return tag, data[pos:pos + length], pos + length
+
+
+def der_children(content):
+    pos, items = 0, []
+    while pos < len(content):
+        tag, inner, end = der_parse(content, pos)
+        items.append(content[pos:end])
+        pos = end
+    return items
+
+
+def p12_kdf(password, salt, purpose, iterations, size):
+    """RFC 7292 appendix B.2 with SHA-256 (u = 32, v = 64)."""
+    u, v = 32, 64
+    def stretch(data):  # repeated to a multiple of v bytes
+        size = v * ((len(data) + v - 1) // v)
+        return (data * (size // len(data) + 1))[:size] if data else b""
+    secret = password.decode().encode("utf-16-be") + b"\0\0"
+    block = stretch(salt) + stretch(secret)
+    out = b""
+    while len(out) < size:
+        a = hashlib.sha256(bytes([purpose]) * v + block).digest()
+        for _ in range(iterations - 1):
+            a = hashlib.sha256(a).digest()
+        out += a
+        b = int.from_bytes((a * (v // u + 1))[:v], "big")
+        block = b"".join(
+            ((int.from_bytes(block[j:j + v], "big") + b + 1) % (1 << (8 * v))).to_bytes(v, "big") for j in range(0, len(block), v))
+    return out[:size]
+
+
+def two_key_store(entries, store_password):
+    """One PKCS#12 keystore holding several keys: each exported alone by cryptography, their
+    SafeContents joined into one AuthenticatedSafe, MAC'd (HMAC-SHA256) with the store password."""
+    safes = []
+    for name, key, cert, key_password in entries:
+        single = pkcs12.serialize_key_and_certificates(name.encode(), key, cert, None, serialization.BestAvailableEncryption(key_password))
+        _, pfx, _ = der_parse(single)
+        _version, auth_info, _mac = der_children(pfx)
+        _, info, _ = der_parse(auth_info)
+        _, explicit, _ = der_parse(der_children(info)[1])
+        _, octets, _ = der_parse(explicit)
+        _, auth_safe, _ = der_parse(octets)
+        safes += der_children(auth_safe)
+    auth_safe = der(0x30, b"".join(safes))
+    data_oid = der(0x06, bytes.fromhex("2a864886f70d010701"))
+    content_info = der(0x30, data_oid + der(0xA0, der(0x04, auth_safe)))
+    salt, iterations = os.urandom(16), 2048
+    mac = hmac.new(p12_kdf(store_password, salt, 3, iterations, 32), auth_safe, hashlib.sha256).digest()
+    sha256 = der(0x30, der(0x06, bytes.fromhex("608648016503040201")) + der(0x05, b""))
+    mac_data = der(0x30, der(0x30, sha256 + der(0x04, mac)) + der(0x04, salt) + der(0x02, iterations.to_bytes(2, "big")))
+    return der(0x30, der(0x02, b"\x03") + content_info + mac_data)
 
 
 def load_key(folder, name):
