@@ -139,6 +139,43 @@ struct GatewayTLSTests {
         }
     }
 
+    @Test("a TLS client that shuts its side after its requests (close_notify, or a bare FIN) gets every answer, then the close")
+    func tlsHalfClose() async throws {
+        let pki = try Self.makePKI()
+        let toml = """
+            [listener]
+            port = 0
+            [listener.secureSocket]
+            key = { certFile = "\(pki.path("server.crt"))", keyFile = "\(pki.path("server.key"))" }
+
+            [[service]]
+            name = "open"
+            basePath = "/open"
+            upstream = "UPSTREAM"
+            auth = []
+
+            [[service]]
+            name = "hello"
+            basePath = "/hello"
+            auth = []
+            [[service.resource]]
+            path = "/"
+            respond = { status = 200, body = "Hello over TLS" }
+            """
+        try await GatewayHarness.run(toml) { gateway in
+            // Proxied requests: their answers come after the end of the input has been read.
+            let requests = "GET /open/one HTTP/1.1\r\nHost: localhost\r\n\r\nGET /hello/ HTTP/1.1\r\nHost: localhost\r\n\r\nGET /open/two HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            for closeNotify in [true, false] {
+                let output = try await TLSClients.pythonHalfClose(port: gateway.gatewayPort, ca: pki.path("ca.crt"), requests: requests, closeNotify: closeNotify)
+                #expect(output.components(separatedBy: "HTTP/1.1 200 OK").count == 4, "close_notify \(closeNotify): \(output)")
+                #expect(output.hasSuffix("\nEOF\n"), "close_notify \(closeNotify): \(output)")
+            }
+            // An HTTP/2 connection whose client shuts its side is closed (HTTP/2 has no half-close).
+            let http2 = try await TLSClients.curl("https://localhost:\(gateway.gatewayPort)/hello/", ca: pki.path("ca.crt"), ["--http2"])
+            #expect(http2.status == 200 && http2.httpVersion == "2")
+        }
+    }
+
     @Test("HTTPS with a PKCS#12 keystore: Python's ssl module verifies the chain and gets an answer")
     func pkcs12Keystore() async throws {
         let pki = try Self.makePKI()

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PortcullisHTTP1
 import NIOHTTP1
+import NIOSSL
 import PortcullisAuth
 import PortcullisMetrics
 import PortcullisRedis
@@ -214,6 +215,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let tls = error as? NIOSSLError, tls == .uncleanShutdown {
+            // A TLS client that shut its side without close_notify: NIOSSL reports it, then the
+            // input's end (userInboundEventTriggered), which answers what was read, as for a FIN.
+            return
+        }
         // A request the decoder cannot parse (bad framing, an oversized header block) gets its
         // 400 or 431 unless a response is already on its way; an exchange in progress is
         // abandoned, so nothing after the bad bytes reaches the upstream. The connection closes.

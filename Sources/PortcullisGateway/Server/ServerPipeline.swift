@@ -42,6 +42,10 @@ struct ServerPipeline: Sendable {
             }
         }
         do {
+            // As for plain HTTP: a client that shuts its side after its last request (a FIN, or
+            // TLS close_notify) still gets its answers; an HTTP/2 connection closes (see
+            // InputClosedCloser).
+            try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(NIOSSLServerHandler(context: tls))
             try sync.addHandler(
@@ -81,6 +85,7 @@ struct ServerPipeline: Sendable {
                         }
                     }
                     try sync.addHandler(manager)
+                    try sync.addHandler(InputClosedCloser())
                 }
             },
             http1ChannelConfigurator: { channel in

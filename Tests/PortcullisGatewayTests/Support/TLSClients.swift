@@ -54,6 +54,70 @@ enum TLSClients {
         return Outcome(status: status, detail: output + result.stderr)
     }
 
+    /// Python's `ssl` (memory BIOs over a plain socket): sends `requests` (raw HTTP/1.1), then shuts
+    /// its side — with close_notify first when `closeNotify`, else a bare FIN (a "ragged" EOF) —
+    /// and reads until the server closes. Prints what was read, then `EOF` if the close came.
+    static func pythonHalfClose(port: Int, ca: String, requests: String, closeNotify: Bool) async throws -> String {
+        let script = """
+            import socket, ssl, sys
+            context = ssl.create_default_context(cafile=sys.argv[2])
+            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+            sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+            def pump():
+                data = outgoing.read()
+                if data:
+                    sock.sendall(data)
+            def receive():
+                data = sock.recv(65536)
+                if data:
+                    incoming.write(data)
+                else:
+                    incoming.write_eof()
+                return bool(data)
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    pump()
+                    receive()
+            pump()
+            tls.write(sys.argv[3].encode().decode("unicode_escape").encode())
+            pump()
+            if sys.argv[4] == "notify":
+                try:
+                    tls.unwrap()
+                except ssl.SSLWantReadError:
+                    pass
+                pump()
+            sock.shutdown(socket.SHUT_WR)
+            answer = b""
+            closed = False
+            while not closed:
+                more = receive()
+                while True:
+                    try:
+                        chunk = tls.read(65536)
+                    except ssl.SSLWantReadError:
+                        break
+                    except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                        closed = True
+                        break
+                    if not chunk:
+                        closed = True
+                        break
+                    answer += chunk
+                if not more:
+                    closed = True
+            sys.stdout.write(answer.decode() + "\\nEOF\\n")
+            """
+        let result = try await ExternalTool.runAsync(
+            "python3", ["-c", script, String(port), ca, requests.replacingOccurrences(of: "\r\n", with: "\\r\\n"), closeNotify ? "notify" : "fin"]
+        )
+        return result.stdout + result.stderr
+    }
+
     /// `openssl s_client` sending one HTTP/1.1 request; `status` is 0 when no HTTP response came back.
     static func sClient(port: Int, path: String, ca: String, _ extra: [String] = []) async throws -> Outcome {
         let request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
