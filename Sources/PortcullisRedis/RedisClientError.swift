@@ -9,6 +9,8 @@ public enum RedisClientError: Error, Equatable, Sendable, CustomStringConvertibl
     case connectionClosed
     /// The server's bytes were not RESP; the connection was closed.
     case protocolError(RESPParseError)
+    /// The server sent a reply no command was waiting for; the connection was closed.
+    case unsolicitedReply
     /// The client was closed.
     case closed
 
@@ -18,6 +20,7 @@ public enum RedisClientError: Error, Equatable, Sendable, CustomStringConvertibl
         case .timeout: "Redis did not reply in time"
         case .connectionClosed: "the connection to Redis closed"
         case .protocolError(let error): "Redis sent bytes that are not RESP: \(error)"
+        case .unsolicitedReply: "Redis sent a reply no command was waiting for"
         case .closed: "the Redis client is closed"
         }
     }

@@ -68,7 +68,7 @@ final class RedisReplyHandler: ChannelInboundHandler {
             while let reply = try self.parser.next(from: &received) {
                 guard let waiting = self.outstanding.popFirst() else {
                     // A reply nobody asked for: the stream is not what this client wrote.
-                    return self.close(.protocolError(.unknownType(0)), context: context)
+                    return self.close(.unsolicitedReply, context: context)
                 }
                 waiting.promise.succeed(reply)
             }
