@@ -39,4 +39,10 @@ echo "==> testing"
 # A crash reports its crashed thread only: symbolicating all of a test process's ~300 threads
 # held a crashed run for over ten minutes (every other test timing out meanwhile) before it showed.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=yes,threads=crashed,interactive=no}"
+# One malloc arena. swift-corelibs-foundation 6.3.1's Process.run() reads each /proc/self/fd entry
+# as a whole 256-byte dirent (findMaximumOpenFromProcSelfFD, fixed upstream by PR #5472): a
+# directory buffer at the top of a thread arena, whose heap grows page by page with no slack, has
+# that over-read land on a PROT_NONE page, and the test process dies with SIGSEGV (a fresh-clone CI
+# run crashed so, a test spawning openssl). The main arena grows brk with 128 KiB to spare.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
 swift test "$@"
