@@ -21,7 +21,7 @@ public final class RedisClient: @unchecked Sendable {
         case idle
         /// Commands wait here (bounded, and for at most the command timeout) while the
         /// connection is being made.
-        case connecting(pending: [(RESPCommand, EventLoopPromise<RESPValue>)])
+        case connecting(pending: [(RESPCommand, EventLoopPromise<RESPValue>)], since: NIODeadline)
         case ready(any Channel, RedisReplyHandler)
         /// The last attempt failed: commands fail at once until `until`.
         case backingOff(until: NIODeadline)
@@ -52,14 +52,15 @@ public final class RedisClient: @unchecked Sendable {
         switch self.state {
         case .ready(_, let handler):
             handler.send(command, promise: promise)
-        case .connecting(var pending):
-            guard pending.count < Self.maximumPending else {
+        case .connecting(var pending, let since):
+            // A connect slower than a command may wait: later commands do not queue behind it.
+            guard pending.count < Self.maximumPending, NIODeadline.now() - since < self.configuration.commandTimeout else {
                 promise.fail(RedisClientError.unavailable)
                 break
             }
             self.state = .idle
             pending.append((command, promise))
-            self.state = .connecting(pending: pending)
+            self.state = .connecting(pending: pending, since: since)
         case .idle:
             self.connect(first: (command, promise))
         case .backingOff(let until):
@@ -83,7 +84,7 @@ public final class RedisClient: @unchecked Sendable {
         switch previous {
         case .ready(let channel, _):
             channel.close(promise: nil)
-        case .connecting(let pending):
+        case .connecting(let pending, _):
             for (_, promise) in pending { promise.fail(RedisClientError.closed) }
         case .idle, .backingOff, .closed:
             break
@@ -91,12 +92,13 @@ public final class RedisClient: @unchecked Sendable {
     }
 
     private func connect(first: (RESPCommand, EventLoopPromise<RESPValue>)) {
-        self.state = .connecting(pending: [first])
+        let since = NIODeadline.now()
+        self.state = .connecting(pending: [first], since: since)
         let configuration = self.configuration
         // Commands do not wait for a slow connect longer than for a slow reply.
         self.eventLoop.assumeIsolated().scheduleTask(in: configuration.commandTimeout) { [self] in
-            guard case .connecting(let pending) = self.state else { return }
-            self.state = .connecting(pending: [])
+            guard case .connecting(let pending, _) = self.state else { return }
+            self.state = .connecting(pending: [], since: since)
             for (_, promise) in pending { promise.fail(RedisClientError.timeout) }
         }
         let handler = RedisReplyHandler(timeout: configuration.commandTimeout) { [self] in
@@ -125,7 +127,7 @@ public final class RedisClient: @unchecked Sendable {
     }
 
     private func connected(_ channel: any Channel, handler: RedisReplyHandler) {
-        guard case .connecting(let pending) = self.state else {
+        guard case .connecting(let pending, _) = self.state else {
             // Closed meanwhile.
             channel.close(promise: nil)
             return
@@ -162,7 +164,7 @@ public final class RedisClient: @unchecked Sendable {
     }
 
     private func connectFailed(_ error: any Error) {
-        guard case .connecting(let pending) = self.state else { return }
+        guard case .connecting(let pending, _) = self.state else { return }
         self.backOff()
         if !self.inOutage {
             self.inOutage = true
