@@ -127,8 +127,8 @@ struct ThrottlingStoreTests {
     func frozenServer() async throws {
         try await RedisServer.run { server in
             // One client that waits an hour before reconnecting, one that waits 50 ms.
-            let waiting = Self.client(server, timeout: .milliseconds(200), reconnectPause: .hours(1) ... .hours(1))
-            let client = Self.client(server, timeout: .milliseconds(200), reconnectPause: .milliseconds(50) ... .milliseconds(50))
+            let waiting = Self.client(server, timeout: .seconds(1), reconnectPause: .hours(1) ... .hours(1))
+            let client = Self.client(server, timeout: .seconds(1), reconnectPause: .milliseconds(50) ... .milliseconds(50))
             #expect(try await Self.send(RESPCommand("PING"), waiting) == .simpleString("PONG"))
             #expect(try await Self.send(RESPCommand("PING"), client) == .simpleString("PONG"))
             server.pause(true)
@@ -220,7 +220,10 @@ struct ThrottlingStoreTests {
 
     // MARK: Gateways
 
-    static func config(redis: String, timeout: Int = 50) -> String {
+    /// The gateways' config. The timeout is generous: on a loaded machine Redis can take longer
+    /// than the default 50 ms, and the local limits would then decide (as designed), hiding the
+    /// shared ones from the test.
+    static func config(redis: String, timeout: Int = 5000) -> String {
         ThrottlingTests.config(
             throttling: ThrottlingTests.limits + "\nhashKey = \"shared-hash-key-0123\"\nredis = { url = \"\(redis)\", timeoutMilliseconds = \(timeout) }"
         )
@@ -271,7 +274,7 @@ struct ThrottlingStoreTests {
     @Test("a frozen Redis costs each check at most its timeout; the local limits decide, and portcullis_throttle_store_errors_total counts it")
     func frozenStore() async throws {
         try await RedisServer.run { server in
-            try await GatewayHarness.run(Self.config(redis: server.url, timeout: 100)) { gateway in
+            try await GatewayHarness.run(Self.config(redis: server.url, timeout: 1000)) { gateway in
                 #expect(try await ThrottlingTests.attempt(gateway, from: "203.0.113.1", "alice", "guess").status == 401)
                 var metrics = try await gateway.metrics()
                 #expect(metrics.contains("portcullis_throttle_store_errors_total 0"), "\(metrics)")
