@@ -51,7 +51,7 @@ public enum OutboundCredentials {
     }
 
     /// Where a keystore's failure is reported (a key of `config`) and what it says.
-    private static func describe(_ failure: PKCS12KeyStore.Failure, path: String, passwordKey: String) -> (key: String, message: String) {
+    private static func describe(_ failure: PKCS12KeyStore.Failure, path: String, keyPasswordGiven: Bool) -> (key: String, message: String) {
         func names(_ aliases: [String]) -> String {
             aliases.map { "\"\($0)\"" }.joined(separator: ", ")
         }
@@ -69,7 +69,8 @@ public enum OutboundCredentials {
         case .severalKeys(let present):
             return ("keyStore", "\(path) holds \(present.count) keys (\(names(present))): name one with keyAlias")
         case .cannotDecryptKey:
-            return (passwordKey == "keyPassword" ? "keyPassword" : "keyStore", "\(path): the key cannot be decrypted with \(passwordKey) (or uses a cipher that cannot be read here)")
+            let (key, setting) = keyPasswordGiven ? ("keyPassword", "keyPassword") : ("keyStore", "keyStore.password")
+            return (key, "\(path): the key cannot be decrypted with \(setting) (or uses a cipher that cannot be read here)")
         }
     }
 
@@ -118,7 +119,7 @@ public enum OutboundCredentials {
                 // decrypted with its own password when it has one.
                 der = try PKCS12KeyStore(bytes: bytes, password: password).privateKey(alias: alias, password: keyPassword ?? password)
             } catch {
-                let (at, message) = Self.describe(error, path: path, passwordKey: keyPassword == nil ? "keyStore.password" : "keyPassword")
+                let (at, message) = Self.describe(error, path: path, keyPasswordGiven: keyPassword != nil)
                 material.error(configLocation.appending(at), message)
                 return .unusable
             }

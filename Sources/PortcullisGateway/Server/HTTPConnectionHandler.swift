@@ -425,7 +425,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
             )
             if let store = throttle.store, let client = self.loop.throttleStores[store.client] {
                 self.attempt = (throttle, attempt, client)
-                return self.admit(attempt, throttle: throttle, store: store, client: client, request: request, head: head, route: route, upgrade: upgrade)
+                return self.admit(attempt, throttle: throttle, client: client, request: request, head: head, route: route, upgrade: upgrade)
             }
             if let (limiter, retryAfter) = throttle.admit(attempt, service: route.service.name) {
                 return self.refuseThrottled(throttle, limiter: limiter, retryAfter: retryAfter, head: head)
@@ -450,7 +450,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     private func admit(
         _ attempt: AuthThrottle.Attempt,
         throttle: AuthThrottle,
-        store: RedisThrottleStore,
         client: RedisClient,
         request: AuthRequest,
         head: HTTPRequestHead,
@@ -459,7 +458,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopTicking {
     ) {
         self.state = .waiting(buffered: [])
         self.holdReads()
-        throttle.admit(attempt, service: route.service.name, through: client, store: store).assumeIsolated().whenSuccess { refusal in
+        throttle.admit(attempt, service: route.service.name, through: client).assumeIsolated().whenSuccess { refusal in
             guard case .waiting(let buffered) = self.state else { return }
             if let (limiter, retryAfter) = refusal {
                 self.refuseThrottled(throttle, limiter: limiter, retryAfter: retryAfter, head: head)

@@ -119,8 +119,11 @@ final class AuthThrottle: Sendable {
     /// ``admit(_:service:now:)`` through the shared store: Redis decides, or, when it does not
     /// answer in time, the local limits (updated either way, so they are warm when needed).
     /// Never fails.
-    func admit(_ attempt: Attempt, service: String, through client: RedisClient, store: RedisThrottleStore) -> EventLoopFuture<(limiter: Limiter, retryAfter: Int)?> {
+    func admit(_ attempt: Attempt, service: String, through client: RedisClient) -> EventLoopFuture<(limiter: Limiter, retryAfter: Int)?> {
         let local = self.localVerdict(attempt, now: .now())
+        guard let store = self.store else {
+            return client.eventLoop.makeSucceededFuture(self.conclude(local, attempt, service: service))
+        }
         return store.admit(address: attempt.address, user: attempt.user, on: client).map { verdict in
             switch verdict {
             case .admitted: return nil
