@@ -16,9 +16,13 @@ import X509
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .portcullis()
 
-    for algorithm in [JWTAlgorithmName.rs256, .ps256, .es256, .es384, .edDSA, .hs256] {
-        Benchmark("JWT.verify.\(algorithm.rawValue)", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
-            let fixture = await JWTBenchFixture.shared(algorithm, cacheCapacity: 0)
+    // As the gateway verifies (its principals drop the token's other claims), and once as a Swift
+    // service through the Hummingbird middleware does by default (claims kept).
+    let verifications = [JWTAlgorithmName.rs256, .ps256, .es256, .es384, .edDSA, .hs256].map { ($0, PrincipalClaims.dropped, "") }
+        + [(.rs256, .kept, ".claimsKept")]
+    for (algorithm, claims, suffix) in verifications {
+        Benchmark("JWT.verify.\(algorithm.rawValue)\(suffix)", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
+            let fixture = await JWTBenchFixture.shared(algorithm, cacheCapacity: 0, claims: claims)
             let request = AuthRequest(authorization: "Bearer " + fixture.token)
             guard case .authenticated = await fixture.authenticator.authenticate(request) else { fatalError("fixture token refused") }
             benchmark.startMeasurement()
@@ -105,7 +109,16 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // The baseline for the one above: Foundation's parser, which yields `Any` and keeps one of two
+    // What a verification reads of the same payload: the registered claims and the scope, the
+    // other members checked and skipped.
+    let selection = JSONMemberSelection(["sub", "iss", "aud", "jti", "exp", "nbf", "scope"])
+    Benchmark("JWT.parse.claims.selected") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try JSONClaimsParser.parseObject(payload, selecting: selection))
+        }
+    }
+
+    // The baseline for the first one above: Foundation's parser, which yields `Any` and keeps one of two
     // duplicate members instead of refusing them.
     let payloadData = Data(payload)
     Benchmark("JWT.parse.claims.foundation") { benchmark in
@@ -132,15 +145,15 @@ struct JWTBenchFixture: Sendable {
 
     /// The fixture for `algorithm`, made once: package-benchmark runs a closure many times, and
     /// making an RSA key on every run would leave few samples.
-    static func shared(_ algorithm: JWTAlgorithmName, cacheCapacity: Int) async -> JWTBenchFixture {
-        let name = "\(algorithm.rawValue)/\(cacheCapacity)"
+    static func shared(_ algorithm: JWTAlgorithmName, cacheCapacity: Int, claims: PrincipalClaims = .dropped) async -> JWTBenchFixture {
+        let name = "\(algorithm.rawValue)/\(cacheCapacity)/\(claims)"
         if let fixture = Self.made.withLock({ $0[name] }) { return fixture }
-        let fixture = await Self.make(algorithm, cacheCapacity: cacheCapacity)
+        let fixture = await Self.make(algorithm, cacheCapacity: cacheCapacity, claims: claims)
         Self.made.withLock { $0[name] = fixture }
         return fixture
     }
 
-    private static func make(_ algorithm: JWTAlgorithmName, cacheCapacity: Int) async -> JWTBenchFixture {
+    private static func make(_ algorithm: JWTAlgorithmName, cacheCapacity: Int, claims: PrincipalClaims) async -> JWTBenchFixture {
         do {
             let signing: JWTSigningKey
             let verifying: JWTPublicKey
@@ -179,7 +192,7 @@ struct JWTBenchFixture: Sendable {
                 signature: .secret("unused"), issuer: "https://idp.example.com/realms/main", audience: ["orders"],
                 cache: .init(capacity: cacheCapacity)
             )
-            return JWTBenchFixture(token: token, authenticator: JWTAuthenticator(config: config, keys: keys))
+            return JWTBenchFixture(token: token, authenticator: JWTAuthenticator(config: config, keys: keys, claims: claims))
         } catch {
             fatalError("benchmark fixture: \(error)")
         }

@@ -15,19 +15,23 @@ struct JOSEHeader: Sendable, Equatable {
         self.keyID = keyID
     }
 
-    /// Reads a decoded header, refusing what RFC 7515 and RFC 8725 say must be refused.
-    init(_ members: [String: ClaimValue]) throws(JWTValidationError) {
-        guard case .string(let algorithm)? = members["alg"] else {
+    /// The members read from a header; any other is checked as JSON and ignored.
+    static let members = JSONMemberSelection(["alg", "kid", "crit"])
+
+    /// Reads a decoded header (its ``members``), refusing what RFC 7515 and RFC 8725 say must be
+    /// refused.
+    init(_ members: JSONSelectedMembers) throws(JWTValidationError) {
+        guard case .string(let algorithm)? = members[0] else {
             throw .malformed("header has no alg string")
         }
         self.algorithm = algorithm
-        switch members["kid"] {
+        switch members[1] {
         case .none: self.keyID = nil
         case .string(let kid)?: self.keyID = kid
         default: throw .malformed("header kid is not a string")
         }
         // RFC 7515 §4.1.11: extensions listed in crit must be understood; Portcullis understands none.
-        if members["crit"] != nil {
+        if members[2] != nil {
             throw .malformed("header lists critical extensions (crit) that are not supported")
         }
     }

@@ -41,6 +41,27 @@ import PortcullisConfig
         return try result.get()
     }
 
+    /// Parses one JSON object, decoding only the members `selection` names (and all of them when it
+    /// keeps all); the others are checked as JSON exactly as ``parseObject(_:)`` checks them and
+    /// skipped. It accepts what ``parseObject(_:)`` accepts and refuses what it refuses, repeated
+    /// member names at any depth included.
+    @_spi(Benchmarks) public static func parseObject(_ bytes: [UInt8], selecting selection: JSONMemberSelection) throws(Failure) -> JSONSelectedMembers {
+        let result: Result<JSONSelectedMembers, Failure> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONClaimsParser(bytes: buffer)
+            do throws(Failure) {
+                parser.skipWhitespace()
+                guard parser.peek() == UInt8(ascii: "{") else { throw Failure(reason: "is not a JSON object") }
+                let members = try parser.selectedMembers(selection)
+                parser.skipWhitespace()
+                guard parser.index == buffer.count else { throw Failure(reason: "has data after the JSON object") }
+                return .success(members)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     private func peek() -> UInt8? {
         self.index < self.bytes.count ? self.bytes[self.index] : nil
     }
@@ -95,6 +116,203 @@ import PortcullisConfig
         }
     }
 
+    /// The top-level object of ``parseObject(_:selecting:)``, at depth 1 as in ``object(depth:)``.
+    private mutating func selectedMembers(_ selection: JSONMemberSelection) throws(Failure) -> JSONSelectedMembers {
+        try self.expect(UInt8(ascii: "{"))
+        var selected = JSONSelectedMembers(values: Array(repeating: nil, count: selection.names.count), all: [:])
+        var skipped = NameHashes()
+        self.skipWhitespace()
+        if self.peek() == UInt8(ascii: "}") {
+            self.index += 1
+            return selected
+        }
+        while true {
+            self.skipWhitespace()
+            guard self.peek() == UInt8(ascii: "\"") else { throw Failure(reason: "has a member name that is not a string") }
+            let name = try self.memberName()
+            self.skipWhitespace()
+            try self.expect(UInt8(ascii: ":"))
+            let slot = self.slot(of: name, in: selection)
+            if slot != nil || selection.keepsAll {
+                let value = try self.value(depth: 1)
+                if let slot {
+                    guard selected.values[slot] == nil else { throw self.repeated(name) }
+                    selected.values[slot] = value
+                }
+                if selection.keepsAll {
+                    guard selected.all.updateValue(value, forKey: self.text(of: name)) == nil else { throw self.repeated(name) }
+                }
+            } else {
+                guard skipped.insert(self.hash(of: name)) else { throw self.repeated(name) }
+                try self.skipValue(depth: 1)
+            }
+            self.skipWhitespace()
+            guard let next = self.peek() else { throw Failure(reason: "ends early") }
+            self.index += 1
+            if next == UInt8(ascii: "}") { return selected }
+            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
+        }
+    }
+
+    /// A member name as read: the bytes between its quotes when it has no escape (already checked
+    /// as UTF-8), decoded otherwise.
+    private enum MemberName {
+        case bytes(Range<Int>)
+        case decoded(String)
+    }
+
+    private mutating func memberName() throws(Failure) -> MemberName {
+        let quote = self.index
+        self.index += 1
+        let start = self.index
+        var ascii = true
+        while let byte = self.peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
+            ascii = ascii && byte < 0x80
+            self.index += 1
+        }
+        if self.peek() == UInt8(ascii: "\""), ascii || Self.isValidUTF8(UnsafeBufferPointer(rebasing: self.bytes[start..<self.index])) {
+            self.index += 1
+            return .bytes(start..<(self.index - 1))
+        }
+        // An escape, a control character, invalid UTF-8 or the end: the full reader decides.
+        self.index = quote
+        return .decoded(try self.string())
+    }
+
+    private func slot(of name: MemberName, in selection: JSONMemberSelection) -> Int? {
+        switch name {
+        case .bytes(let range):
+            let written = UnsafeBufferPointer(rebasing: self.bytes[range])
+            return selection.nameBytes.firstIndex { $0.count == written.count && $0.elementsEqual(written) }
+        case .decoded(let text):
+            return selection.index(of: text)
+        }
+    }
+
+    private func text(of name: MemberName) -> String {
+        switch name {
+        case .bytes(let range): String(decoding: UnsafeBufferPointer(rebasing: self.bytes[range]), as: UTF8.self)
+        case .decoded(let text): text
+        }
+    }
+
+    /// The same for a name written plainly and for its escaped spelling (both hash their UTF-8).
+    private func hash(of name: MemberName) -> Int {
+        var hasher = Hasher()
+        switch name {
+        case .bytes(let range):
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: self.bytes[range])))
+        case .decoded(var text):
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+        return hasher.finalize()
+    }
+
+    private func repeated(_ name: MemberName) -> Failure {
+        Failure(reason: "repeats the member \"\(self.text(of: name).prefix(32))\"")
+    }
+
+    /// Checks one value as ``value(depth:)`` does, building nothing.
+    private mutating func skipValue(depth: Int) throws(Failure) {
+        self.skipWhitespace()
+        guard let byte = self.peek() else { throw Failure(reason: "ends early") }
+        switch byte {
+        case UInt8(ascii: "{"): try self.skipObject(depth: depth + 1)
+        case UInt8(ascii: "["): try self.skipArray(depth: depth + 1)
+        case UInt8(ascii: "\""): try self.skipString()
+        case UInt8(ascii: "t"): try self.literal("true")
+        case UInt8(ascii: "f"): try self.literal("false")
+        case UInt8(ascii: "n"): try self.literal("null")
+        default:
+            let number = try self.scanNumber()
+            // Without an exponent, 64 digits at most are always a finite Double.
+            if number.hasExponent { _ = try self.double(from: number.start) }
+        }
+    }
+
+    private mutating func skipObject(depth: Int) throws(Failure) {
+        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
+        try self.expect(UInt8(ascii: "{"))
+        var names = NameHashes()
+        self.skipWhitespace()
+        if self.peek() == UInt8(ascii: "}") {
+            self.index += 1
+            return
+        }
+        while true {
+            self.skipWhitespace()
+            guard self.peek() == UInt8(ascii: "\"") else { throw Failure(reason: "has a member name that is not a string") }
+            let name = try self.memberName()
+            self.skipWhitespace()
+            try self.expect(UInt8(ascii: ":"))
+            try self.skipValue(depth: depth)
+            guard names.insert(self.hash(of: name)) else { throw self.repeated(name) }
+            self.skipWhitespace()
+            guard let next = self.peek() else { throw Failure(reason: "ends early") }
+            self.index += 1
+            if next == UInt8(ascii: "}") { return }
+            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
+        }
+    }
+
+    private mutating func skipArray(depth: Int) throws(Failure) {
+        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
+        try self.expect(UInt8(ascii: "["))
+        self.skipWhitespace()
+        if self.peek() == UInt8(ascii: "]") {
+            self.index += 1
+            return
+        }
+        while true {
+            try self.skipValue(depth: depth)
+            self.skipWhitespace()
+            guard let next = self.peek() else { throw Failure(reason: "ends early") }
+            self.index += 1
+            if next == UInt8(ascii: "]") { return }
+            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
+        }
+    }
+
+    /// Checks one string as ``string()`` does: escapes, control characters and UTF-8. Checking
+    /// the UTF-8 of each run between escapes is the same as checking the decoded whole, since an
+    /// escape always decodes to whole scalars.
+    private mutating func skipString() throws(Failure) {
+        try self.expect(UInt8(ascii: "\""))
+        var run = self.index
+        var ascii = true
+        while true {
+            guard let byte = self.peek() else { throw Failure(reason: "has an unterminated string") }
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                guard ascii || Self.isValidUTF8(UnsafeBufferPointer(rebasing: self.bytes[run..<self.index])) else {
+                    throw Failure(reason: "is not valid UTF-8")
+                }
+                self.index += 1
+                if byte == UInt8(ascii: "\"") { return }
+                _ = try self.escape()
+                run = self.index
+                ascii = true
+            case 0..<0x20:
+                throw Failure(reason: "has a control character in a string")
+            default:
+                ascii = ascii && byte < 0x80
+                self.index += 1
+            }
+        }
+    }
+
+    private static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
     private mutating func array(depth: Int) throws(Failure) -> [ClaimValue] {
         guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
         try self.expect(UInt8(ascii: "["))
@@ -125,7 +343,15 @@ import PortcullisConfig
     }
 
     private mutating func number() throws(Failure) -> Double {
+        // Two statements: `self.double(from: self.scanNumber()...)` would read `self` before the scan moved it.
+        let start = try self.scanNumber().start
+        return try self.double(from: start)
+    }
+
+    /// Reads past one number of RFC 8259's grammar.
+    private mutating func scanNumber() throws(Failure) -> (start: Int, hasExponent: Bool) {
         let start = self.index
+        var hasExponent = false
         if self.peek() == UInt8(ascii: "-") { self.index += 1 }
         guard let first = self.peek(), Self.isDigit(first) else { throw Failure(reason: "is not valid JSON") }
         if first == UInt8(ascii: "0") {
@@ -139,11 +365,18 @@ import PortcullisConfig
             while let byte = self.peek(), Self.isDigit(byte) { self.index += 1 }
         }
         if let byte = self.peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            hasExponent = true
             self.index += 1
             if let sign = self.peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { self.index += 1 }
             guard let byte = self.peek(), Self.isDigit(byte) else { throw Failure(reason: "has a malformed number") }
             while let byte = self.peek(), Self.isDigit(byte) { self.index += 1 }
         }
+        return (start, hasExponent)
+    }
+
+    /// The number read from `start` to the current index, refused when longer than 64 bytes or
+    /// out of `Double`'s range.
+    private func double(from start: Int) throws(Failure) -> Double {
         guard self.index - start <= 64,
             let value = Double(String(decoding: UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)),
             value.isFinite
@@ -180,37 +413,42 @@ import PortcullisConfig
                 guard let text = String(validating: scalars, as: UTF8.self) else { throw Failure(reason: "is not valid UTF-8") }
                 return text
             case UInt8(ascii: "\\"):
-                guard let escaped = self.peek() else { throw Failure(reason: "has an unterminated string") }
-                self.index += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escaped)
-                case UInt8(ascii: "b"): scalars.append(0x08)
-                case UInt8(ascii: "f"): scalars.append(0x0C)
-                case UInt8(ascii: "n"): scalars.append(0x0A)
-                case UInt8(ascii: "r"): scalars.append(0x0D)
-                case UInt8(ascii: "t"): scalars.append(0x09)
-                case UInt8(ascii: "u"):
-                    var code = try self.hex4()
-                    if (0xD800...0xDBFF).contains(code) {
-                        guard self.peek() == UInt8(ascii: "\\") else { throw Failure(reason: "has an unpaired surrogate") }
-                        self.index += 1
-                        try self.expect(UInt8(ascii: "u"))
-                        let low = try self.hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw Failure(reason: "has an unpaired surrogate") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(code) {
-                        throw Failure(reason: "has an unpaired surrogate")
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { throw Failure(reason: "has an invalid escape") }
-                    scalars.append(contentsOf: String(Character(scalar)).utf8)
-                default:
-                    throw Failure(reason: "has an invalid escape")
-                }
+                UTF8.encode(try self.escape()) { scalars.append($0) }
             case 0..<0x20:
                 throw Failure(reason: "has a control character in a string")
             default:
                 scalars.append(byte)
             }
+        }
+    }
+
+    /// After a backslash: the scalar the escape stands for (a `\\u` surrogate pair read whole).
+    private mutating func escape() throws(Failure) -> Unicode.Scalar {
+        guard let escaped = self.peek() else { throw Failure(reason: "has an unterminated string") }
+        self.index += 1
+        switch escaped {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return Unicode.Scalar(escaped)
+        case UInt8(ascii: "b"): return Unicode.Scalar(UInt8(0x08))
+        case UInt8(ascii: "f"): return Unicode.Scalar(UInt8(0x0C))
+        case UInt8(ascii: "n"): return Unicode.Scalar(UInt8(0x0A))
+        case UInt8(ascii: "r"): return Unicode.Scalar(UInt8(0x0D))
+        case UInt8(ascii: "t"): return Unicode.Scalar(UInt8(0x09))
+        case UInt8(ascii: "u"):
+            var code = try self.hex4()
+            if (0xD800...0xDBFF).contains(code) {
+                guard self.peek() == UInt8(ascii: "\\") else { throw Failure(reason: "has an unpaired surrogate") }
+                self.index += 1
+                try self.expect(UInt8(ascii: "u"))
+                let low = try self.hex4()
+                guard (0xDC00...0xDFFF).contains(low) else { throw Failure(reason: "has an unpaired surrogate") }
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(code) {
+                throw Failure(reason: "has an unpaired surrogate")
+            }
+            guard let scalar = Unicode.Scalar(code) else { throw Failure(reason: "has an invalid escape") }
+            return scalar
+        default:
+            throw Failure(reason: "has an invalid escape")
         }
     }
 

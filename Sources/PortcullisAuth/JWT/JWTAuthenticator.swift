@@ -99,7 +99,7 @@ public final class JWTAuthenticator: Authenticator {
             return .decided(.authenticated(principal))
         }
         do throws(JWTValidationError) {
-            let parsed = try CompactJWT(token)
+            let parsed = try CompactJWT(token, payload: self.rules.selection)
             guard JWTAlgorithmName(rawValue: parsed.header.algorithm) != nil else {
                 throw .algorithmNotAllowed(parsed.header.algorithm)
             }

@@ -11,11 +11,22 @@ struct JWTClaimsRules: Sendable {
     let audience: [String]?
     let jwtId: String?
     let keyId: String?
-    let customClaims: [String: ClaimValue]
+    let customClaims: [(name: String, value: ClaimValue, slot: Int)]
     let clockSkew: Double
     let scopeKey: String
     /// Whether the principal carries the token's other claims.
     let claims: PrincipalClaims
+    /// The payload members the checks read; the others are skipped unless claims are kept.
+    let selection: JSONMemberSelection
+    /// Where the scope claim sits in the selected values (after the registered claims of ``Slot``,
+    /// unless it is one of them).
+    private let scopeSlot: Int
+
+    /// Where the registered claims sit in the selected values.
+    private enum Slot {
+        static let sub = 0, iss = 1, aud = 2, jti = 3, exp = 4, nbf = 5
+        static let names = ["sub", "iss", "aud", "jti", "exp", "nbf"]
+    }
 
     init(_ config: JWTValidatorConfig, claims: PrincipalClaims = .kept) {
         self.claims = claims
@@ -24,9 +35,17 @@ struct JWTClaimsRules: Sendable {
         self.audience = config.audience
         self.jwtId = config.jwtId
         self.keyId = config.keyId
-        self.customClaims = config.customClaims
         self.clockSkew = Double(config.clockSkewSeconds)
         self.scopeKey = config.scopeKey
+        var names = Slot.names
+        func slot(_ name: String) -> Int {
+            if let index = names.firstIndex(of: name) { return index }
+            names.append(name)
+            return names.count - 1
+        }
+        self.scopeSlot = slot(config.scopeKey)
+        self.customClaims = config.customClaims.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value, slot: slot($0.key)) }
+        self.selection = JSONMemberSelection(names, keepsAll: claims == .kept)
     }
 
     /// What a valid token establishes.
@@ -36,53 +55,53 @@ struct JWTClaimsRules: Sendable {
         var expiresAt: Double?
     }
 
-    /// Checks `token` at `now` (seconds since the epoch).
+    /// Checks `token` (read with ``selection``) at `now` (seconds since the epoch).
     func check(_ token: CompactJWT, now: Double) throws(JWTValidationError) -> Outcome {
-        let claims = token.claims
-        let subject = try Self.optionalString(claims, "sub")
+        let payload = token.payload
+        let subject = try Self.optionalString(payload[Slot.sub], "sub")
         if let username, subject != username {
             throw .claim(subject == nil ? "has no sub" : "sub does not match username")
         }
         if let issuer {
-            let iss = try Self.optionalString(claims, "iss")
+            let iss = try Self.optionalString(payload[Slot.iss], "iss")
             if iss != issuer {
                 throw .claim(iss.map { "iss \"\($0.prefix(64))\" is not the configured issuer" } ?? "has no iss")
             }
         }
         if let audience {
-            let values: [String]
-            switch claims["aud"] {
-            case .string(let aud)?: values = [aud]
+            let shared: Bool
+            switch payload[Slot.aud] {
+            case .string(let aud)?: shared = audience.contains(aud)
             case .array(let elements)?:
-                values = elements.compactMap { if case .string(let value) = $0 { value } else { nil } }
+                shared = elements.contains { if case .string(let value) = $0 { audience.contains(value) } else { false } }
             case .none: throw .claim("has no aud")
             default: throw .claim("aud is neither a string nor an array")
             }
-            guard values.contains(where: audience.contains) else { throw .claim("aud shares no value with the configured audience") }
+            guard shared else { throw .claim("aud shares no value with the configured audience") }
         }
-        if let jwtId, try Self.optionalString(claims, "jti") != jwtId {
+        if let jwtId, try Self.optionalString(payload[Slot.jti], "jti") != jwtId {
             throw .claim("jti does not match jwtId")
         }
         if let keyId, token.header.keyID != keyId {
             throw .claim("header kid does not match keyId")
         }
-        for (name, expected) in self.customClaims where claims[name] != expected {
-            throw .claim(claims[name] == nil ? "has no \(name.prefix(64)) claim" : "claim \(name.prefix(64)) has another value than configured")
+        for claim in self.customClaims where payload[claim.slot] != claim.value {
+            throw .claim(payload[claim.slot] == nil ? "has no \(claim.name.prefix(64)) claim" : "claim \(claim.name.prefix(64)) has another value than configured")
         }
-        let expiresAt = try Self.numericDate(claims, "exp")
+        let expiresAt = try Self.numericDate(payload[Slot.exp], "exp")
         if let expiresAt, expiresAt + self.clockSkew <= now {
             throw .claim("is expired")
         }
-        if let notBefore = try Self.numericDate(claims, "nbf"), notBefore - self.clockSkew > now {
+        if let notBefore = try Self.numericDate(payload[Slot.nbf], "nbf"), notBefore - self.clockSkew > now {
             throw .claim("is not valid yet (nbf)")
         }
         var principalClaims: [String: ClaimValue] = [:]
         if self.claims == .kept {
-            principalClaims = claims
+            principalClaims = payload.all
             principalClaims.removeValue(forKey: self.scopeKey)
         }
         return Outcome(
-            principal: Principal(subject: subject ?? "", scopes: self.scopes(claims[self.scopeKey]), method: .jwt, claims: principalClaims),
+            principal: Principal(subject: subject ?? "", scopes: self.scopes(payload[self.scopeSlot]), method: .jwt, claims: principalClaims),
             expiresAt: expiresAt
         )
     }
@@ -98,8 +117,8 @@ struct JWTClaimsRules: Sendable {
         }
     }
 
-    private static func optionalString(_ claims: [String: ClaimValue], _ name: String) throws(JWTValidationError) -> String? {
-        switch claims[name] {
+    private static func optionalString(_ value: ClaimValue?, _ name: String) throws(JWTValidationError) -> String? {
+        switch value {
         case .none: nil
         case .string(let value)?: value
         default: throw .claim("\(name) is not a string")
@@ -107,8 +126,8 @@ struct JWTClaimsRules: Sendable {
     }
 
     /// RFC 7519 §2 NumericDate: a JSON number of seconds.
-    private static func numericDate(_ claims: [String: ClaimValue], _ name: String) throws(JWTValidationError) -> Double? {
-        switch claims[name] {
+    private static func numericDate(_ value: ClaimValue?, _ name: String) throws(JWTValidationError) -> Double? {
+        switch value {
         case .none: nil
         case .number(let value)?: value
         default: throw .claim("\(name) is not a number")

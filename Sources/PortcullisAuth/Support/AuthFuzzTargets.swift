@@ -31,19 +31,33 @@ import PortcullisConfig
     /// first two segments, and claims parsed twice are equal.
     public static func compactJWT(_ bytes: [UInt8]) {
         let token = String(decoding: bytes, as: UTF8.self)
-        guard let jwt = try? CompactJWT(token) else { return }
+        let selection = JSONMemberSelection(["sub", "iss", "aud", "exp", "scope"], keepsAll: bytes.first.map { $0 & 1 == 1 } ?? false)
+        guard let jwt = try? CompactJWT(token, payload: selection) else { return }
         let tokenBytes = Array(token.utf8)
         precondition(tokenBytes.starts(with: jwt.signingInput), "the signing input is not the token's start")
         precondition(tokenBytes.count > jwt.signingInput.count, "no signature segment after the signing input")
         precondition(!jwt.signature.isEmpty, "an empty signature was accepted")
-        guard let again = try? CompactJWT(token), again.claims == jwt.claims else {
+        guard let again = try? CompactJWT(token, payload: selection), again.payload == jwt.payload else {
             preconditionFailure("the same token parsed to different claims")
         }
     }
 
-    /// The JSON reader on its own (token headers and payloads, introspection answers).
+    /// The JSON reader on its own (token headers and payloads, introspection answers), and its
+    /// selecting form: both accept the same documents, and a selected member is the whole
+    /// reader's value for it.
     public static func jsonObject(_ bytes: [UInt8]) {
-        guard let object = try? JSONClaimsParser.parseObject(bytes) else { return }
+        let names = ["a", "sub", "iss", "aud", "exp", "scope"]
+        let selected = try? JSONClaimsParser.parseObject(bytes, selecting: JSONMemberSelection(names))
+        let kept = try? JSONClaimsParser.parseObject(bytes, selecting: JSONMemberSelection(names, keepsAll: true))
+        guard let object = try? JSONClaimsParser.parseObject(bytes) else {
+            precondition(selected == nil && kept == nil, "the selecting reader accepted what the whole reader refused")
+            return
+        }
+        guard let selected, let kept else { preconditionFailure("the selecting reader refused what the whole reader accepted") }
+        precondition(kept.all == object, "the members kept differ from the whole reader's")
+        for (index, name) in names.enumerated() {
+            precondition(selected[index] == object[name] && kept[index] == object[name], "a selected member differs from the whole reader's")
+        }
         guard let again = try? JSONClaimsParser.parseObject(bytes), again == object else {
             preconditionFailure("the same JSON parsed to different values")
         }
