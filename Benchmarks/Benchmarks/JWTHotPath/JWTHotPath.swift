@@ -35,6 +35,7 @@ let benchmarks: @Sendable () -> Void = {
     // Made once, outside the closures below (each closure runs many times).
     let rsaKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     let p256Key = P256.Signing.PrivateKey()
+    let p384Key = P384.Signing.PrivateKey()
     Benchmark("JWT.signature.RS256", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
         let key = rsaKey
         let message = Array(JWTBenchFixture.signingInput.utf8)
@@ -54,6 +55,17 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(publicKey.isValidSignature(signature, for: SHA256.hash(data: message)))
+        }
+    }
+
+    Benchmark("JWT.signature.ES384", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
+        let key = p384Key
+        let message = Array(JWTBenchFixture.signingInput.utf8)
+        let signature = try key.signature(for: SHA384.hash(data: message))
+        let publicKey = key.publicKey
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(publicKey.isValidSignature(signature, for: SHA384.hash(data: message)))
         }
     }
 
