@@ -2,31 +2,34 @@
 /// name is refused without keeping the names themselves.
 ///
 /// Hashes come from `Hasher`, seeded per process: two different names collide with probability
-/// 2⁻⁶⁴, and a sender cannot aim for a collision. The first 16 are compared one by one (real
-/// tokens carry a dozen claims: no set to allocate); more go into a `Set`, so that an object of
-/// thousands of members costs linear time.
+/// 2⁻⁶⁴, and a sender cannot aim for a collision. The first 16 are kept inline and compared one by
+/// one (real tokens carry a dozen claims: nothing to allocate); more go into a `Set`, so that an
+/// object of thousands of members costs linear time.
 struct NameHashes {
-    private static let listed = 16
-    private var list: [Int] = []
-    private var set: Set<Int>?
+    private static let inlineCapacity = 16
+    private var inline = InlineArray<16, Int>(repeating: 0)
+    private var count = 0
+    private var overflow: Set<Int>?
 
     /// Adds `hash`; false when it was there already.
     mutating func insert(_ hash: Int) -> Bool {
-        if var set = self.set {
-            self.set = nil  // the only reference while it grows
-            let inserted = set.insert(hash).inserted
-            self.set = set
+        if var overflow = self.overflow {
+            self.overflow = nil  // the only reference while it grows
+            let inserted = overflow.insert(hash).inserted
+            self.overflow = overflow
             return inserted
         }
-        if self.list.contains(hash) { return false }
-        if self.list.count < Self.listed {
-            if self.list.isEmpty { self.list.reserveCapacity(Self.listed) }
-            self.list.append(hash)
+        for index in 0..<self.count where self.inline[index] == hash {
+            return false
+        }
+        if self.count < Self.inlineCapacity {
+            self.inline[self.count] = hash
+            self.count += 1
         } else {
-            var set = Set(self.list)
-            set.insert(hash)
-            self.set = set
-            self.list = []
+            var overflow = Set<Int>(minimumCapacity: 2 * Self.inlineCapacity)
+            for index in 0..<self.count { overflow.insert(self.inline[index]) }
+            overflow.insert(hash)
+            self.overflow = overflow
         }
         return true
     }
