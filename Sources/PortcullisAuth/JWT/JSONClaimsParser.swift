@@ -93,39 +93,26 @@ import PortcullisConfig
     }
 
     private mutating func object(depth: Int) throws(Failure) -> [String: ClaimValue] {
-        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
-        try self.expect(UInt8(ascii: "{"))
         var members: [String: ClaimValue] = [:]
-        self.skipWhitespace()
-        if self.peek() == UInt8(ascii: "}") {
-            self.index += 1
-            return members
+        try self.forEachMember(depth: depth) { parser, name throws(Failure) in
+            let value = try parser.value(depth: depth)
+            guard members.updateValue(value, forKey: parser.text(of: name)) == nil else { throw parser.repeated(name) }
         }
-        while true {
-            self.skipWhitespace()
-            guard self.peek() == UInt8(ascii: "\"") else { throw Failure(reason: "has a member name that is not a string") }
-            let name = try self.string()
-            self.skipWhitespace()
-            try self.expect(UInt8(ascii: ":"))
-            let value = try self.value(depth: depth)
-            guard members.updateValue(value, forKey: name) == nil else { throw Failure(reason: "repeats the member \"\(name.prefix(32))\"") }
-            self.skipWhitespace()
-            guard let next = self.peek() else { throw Failure(reason: "ends early") }
-            self.index += 1
-            if next == UInt8(ascii: "}") { return members }
-            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
-        }
+        return members
     }
 
-    /// The top-level object of ``parseObject(_:selecting:)``, at depth 1 as in ``object(depth:)``.
-    private mutating func selectedMembers(_ selection: JSONMemberSelection) throws(Failure) -> JSONSelectedMembers {
+    /// Reads one object: its `{`, then for each member the name and the colon, `readValue` for the
+    /// value, and the `,` or `}` after it.
+    private mutating func forEachMember(
+        depth: Int,
+        _ readValue: (inout JSONClaimsParser, MemberName) throws(Failure) -> Void
+    ) throws(Failure) {
+        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
         try self.expect(UInt8(ascii: "{"))
-        var selected = JSONSelectedMembers(values: Array(repeating: nil, count: selection.names.count), all: [:])
-        var skipped = NameHashes()
         self.skipWhitespace()
         if self.peek() == UInt8(ascii: "}") {
             self.index += 1
-            return selected
+            return
         }
         while true {
             self.skipWhitespace()
@@ -133,26 +120,55 @@ import PortcullisConfig
             let name = try self.memberName()
             self.skipWhitespace()
             try self.expect(UInt8(ascii: ":"))
-            let slot = self.slot(of: name, in: selection)
-            if slot != nil || selection.keepsAll {
-                let value = try self.value(depth: 1)
-                if let slot {
-                    guard selected.values[slot] == nil else { throw self.repeated(name) }
-                    selected.values[slot] = value
-                }
-                if selection.keepsAll {
-                    guard selected.all.updateValue(value, forKey: self.text(of: name)) == nil else { throw self.repeated(name) }
-                }
-            } else {
-                guard skipped.insert(self.hash(of: name)) else { throw self.repeated(name) }
-                try self.skipValue(depth: 1)
-            }
+            try readValue(&self, name)
             self.skipWhitespace()
             guard let next = self.peek() else { throw Failure(reason: "ends early") }
             self.index += 1
-            if next == UInt8(ascii: "}") { return selected }
+            if next == UInt8(ascii: "}") { return }
             guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
         }
+    }
+
+    /// Reads one array: its `[`, then `readElement` for each element, and the `,` or `]` after it.
+    private mutating func forEachElement(depth: Int, _ readElement: (inout JSONClaimsParser) throws(Failure) -> Void) throws(Failure) {
+        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
+        try self.expect(UInt8(ascii: "["))
+        self.skipWhitespace()
+        if self.peek() == UInt8(ascii: "]") {
+            self.index += 1
+            return
+        }
+        while true {
+            try readElement(&self)
+            self.skipWhitespace()
+            guard let next = self.peek() else { throw Failure(reason: "ends early") }
+            self.index += 1
+            if next == UInt8(ascii: "]") { return }
+            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
+        }
+    }
+
+    /// The top-level object of ``parseObject(_:selecting:)``, at depth 1 as in ``object(depth:)``.
+    private mutating func selectedMembers(_ selection: JSONMemberSelection) throws(Failure) -> JSONSelectedMembers {
+        var selected = JSONSelectedMembers(values: Array(repeating: nil, count: selection.names.count), all: [:])
+        var skipped = NameHashes()
+        try self.forEachMember(depth: 1) { parser, name throws(Failure) in
+            let slot = parser.slot(of: name, in: selection)
+            guard slot != nil || selection.keepsAll else {
+                guard skipped.insert(parser.hash(of: name)) else { throw parser.repeated(name) }
+                try parser.skipValue(depth: 1)
+                return
+            }
+            let value = try parser.value(depth: 1)
+            if let slot {
+                guard selected.values[slot] == nil else { throw parser.repeated(name) }
+                selected.values[slot] = value
+            }
+            if selection.keepsAll {
+                guard selected.all.updateValue(value, forKey: parser.text(of: name)) == nil else { throw parser.repeated(name) }
+            }
+        }
+        return selected
     }
 
     /// A member name as read: the bytes between its quotes when it has no escape (already checked
@@ -234,46 +250,15 @@ import PortcullisConfig
     }
 
     private mutating func skipObject(depth: Int) throws(Failure) {
-        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
-        try self.expect(UInt8(ascii: "{"))
         var names = NameHashes()
-        self.skipWhitespace()
-        if self.peek() == UInt8(ascii: "}") {
-            self.index += 1
-            return
-        }
-        while true {
-            self.skipWhitespace()
-            guard self.peek() == UInt8(ascii: "\"") else { throw Failure(reason: "has a member name that is not a string") }
-            let name = try self.memberName()
-            self.skipWhitespace()
-            try self.expect(UInt8(ascii: ":"))
-            try self.skipValue(depth: depth)
-            guard names.insert(self.hash(of: name)) else { throw self.repeated(name) }
-            self.skipWhitespace()
-            guard let next = self.peek() else { throw Failure(reason: "ends early") }
-            self.index += 1
-            if next == UInt8(ascii: "}") { return }
-            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
+        try self.forEachMember(depth: depth) { parser, name throws(Failure) in
+            try parser.skipValue(depth: depth)
+            guard names.insert(parser.hash(of: name)) else { throw parser.repeated(name) }
         }
     }
 
     private mutating func skipArray(depth: Int) throws(Failure) {
-        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
-        try self.expect(UInt8(ascii: "["))
-        self.skipWhitespace()
-        if self.peek() == UInt8(ascii: "]") {
-            self.index += 1
-            return
-        }
-        while true {
-            try self.skipValue(depth: depth)
-            self.skipWhitespace()
-            guard let next = self.peek() else { throw Failure(reason: "ends early") }
-            self.index += 1
-            if next == UInt8(ascii: "]") { return }
-            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
-        }
+        try self.forEachElement(depth: depth) { parser throws(Failure) in try parser.skipValue(depth: depth) }
     }
 
     /// Checks one string as ``string()`` does: escapes, control characters and UTF-8. Checking
@@ -317,22 +302,9 @@ import PortcullisConfig
     }
 
     private mutating func array(depth: Int) throws(Failure) -> [ClaimValue] {
-        guard depth <= Self.maximumDepth else { throw Failure(reason: "nests deeper than \(Self.maximumDepth) levels") }
-        try self.expect(UInt8(ascii: "["))
         var elements: [ClaimValue] = []
-        self.skipWhitespace()
-        if self.peek() == UInt8(ascii: "]") {
-            self.index += 1
-            return elements
-        }
-        while true {
-            elements.append(try self.value(depth: depth))
-            self.skipWhitespace()
-            guard let next = self.peek() else { throw Failure(reason: "ends early") }
-            self.index += 1
-            if next == UInt8(ascii: "]") { return elements }
-            guard next == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON") }
-        }
+        try self.forEachElement(depth: depth) { parser throws(Failure) in elements.append(try parser.value(depth: depth)) }
+        return elements
     }
 
     private mutating func literal(_ word: StaticString) throws(Failure) {
