@@ -26,20 +26,7 @@ import PortcullisConfig
 
     /// Parses one JSON object; anything else (or anything after it but whitespace) is a failure.
     @_spi(Benchmarks) public static func parseObject(_ bytes: [UInt8]) throws(Failure) -> [String: ClaimValue] {
-        let result: Result<[String: ClaimValue], Failure> = bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONClaimsParser(bytes: buffer)
-            do throws(Failure) {
-                parser.skipWhitespace()
-                guard parser.peek() == UInt8(ascii: "{") else { throw Failure(reason: "is not a JSON object") }
-                let object = try parser.object(depth: 1)
-                parser.skipWhitespace()
-                guard parser.index == buffer.count else { throw Failure(reason: "has data after the JSON object") }
-                return .success(object)
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try Self.parseWholeObject(bytes) { parser throws(Failure) in try parser.object(depth: 1) }
     }
 
     /// Parses one JSON object, decoding only the members `selection` names (and all of them when it
@@ -47,15 +34,23 @@ import PortcullisConfig
     /// skipped. It accepts what ``parseObject(_:)`` accepts and refuses what it refuses, repeated
     /// member names at any depth included.
     @_spi(Benchmarks) public static func parseObject(_ bytes: [UInt8], selecting selection: JSONMemberSelection) throws(Failure) -> JSONSelectedMembers {
-        let result: Result<JSONSelectedMembers, Failure> = bytes.withUnsafeBufferPointer { buffer in
+        try Self.parseWholeObject(bytes) { parser throws(Failure) in try parser.selectedMembers(selection) }
+    }
+
+    /// `bytes` as exactly one JSON object, read by `readObject`, with only whitespace around it.
+    private static func parseWholeObject<Result>(
+        _ bytes: [UInt8],
+        _ readObject: (inout JSONClaimsParser) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let result: Swift.Result<Result, Failure> = bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONClaimsParser(bytes: buffer)
             do throws(Failure) {
                 parser.skipWhitespace()
                 guard parser.peek() == UInt8(ascii: "{") else { throw Failure(reason: "is not a JSON object") }
-                let members = try parser.selectedMembers(selection)
+                let object = try readObject(&parser)
                 parser.skipWhitespace()
                 guard parser.index == buffer.count else { throw Failure(reason: "has data after the JSON object") }
-                return .success(members)
+                return .success(object)
             } catch {
                 return .failure(error)
             }
