@@ -68,8 +68,8 @@ struct PresentedCredentialTests {
         }
         let long = String(repeating: "aZ0-._~+/", count: 800) + "=="
         #expect(PresentedCredential.parse("Bearer " + long) == .bearer(token: long))
-        // Every byte value at every position of a 16-byte block and of the tail: only the 66
-        // b64token characters pass (the SIMD path and the table must agree).
+        // Every byte value in both eight-byte words and in the tail: only the 66 b64token
+        // characters pass (the eight-byte path and the table must agree).
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+/".utf8)
         for position in [0, 7, 15, 16, 20] {
             for byte in UInt8(1)...UInt8(127) where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") {
@@ -81,6 +81,19 @@ struct PresentedCredentialTests {
                 #expect(accepted == (allowed.contains(byte) || paddingAtEnd), "byte \(byte) at \(position)")
             }
         }
+    }
+
+    @Test("the eight-byte check agrees with the table for every byte value at every position")
+    func eightByteCheck() {
+        for position in 0..<8 {
+            for byte in 0...255 {
+                var bytes = Array(repeating: UInt8(ascii: "Z"), count: 8)
+                bytes[position] = UInt8(byte)
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                #expect(PresentedCredential.allTokenBytes(word) == PresentedCredential.b64TokenBytes[byte], "byte \(byte) at \(position)")
+            }
+        }
+        #expect(PresentedCredential.allTokenBytes(0x2F39_2D2B_5F7E_417A))  // z A ~ _ + - 9 /
     }
 
     @Test("unknown schemes and oversized headers are malformed")

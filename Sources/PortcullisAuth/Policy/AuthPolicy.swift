@@ -14,7 +14,9 @@ public struct AuthPolicy: Sendable {
     public static let realm = "portcullis"
 
     public let entries: [AuthEntry]
-    private let durations: [AuthMethod: DurationRecorder]
+    /// `portcullis_auth_duration_seconds` per entry (same order as `entries`), or `nil` without
+    /// metrics: an entry is timed only when it has one, and no lookup by method happens per request.
+    private let durations: [DurationRecorder?]
     private let challenges: [String]
     private let challengesAfterToken: [String]
 
@@ -24,13 +26,13 @@ public struct AuthPolicy: Sendable {
     public init(entries: [AuthEntry], metrics: PortcullisMetrics? = nil) {
         self.entries = entries
         self.usesClientCertificate = entries.contains { $0.authenticator.scheme == .tlsClientCertificate }
-        var durations: [AuthMethod: DurationRecorder] = [:]
+        var recorders: [AuthMethod: DurationRecorder] = [:]
         if let metrics {
-            for entry in entries where durations[entry.authenticator.method] == nil {
-                durations[entry.authenticator.method] = metrics.authDuration(auth: entry.authenticator.method.rawValue)
+            for entry in entries where recorders[entry.authenticator.method] == nil {
+                recorders[entry.authenticator.method] = metrics.authDuration(auth: entry.authenticator.method.rawValue)
             }
         }
-        self.durations = durations
+        self.durations = entries.map { recorders[$0.authenticator.method] }
         var schemes: [String] = []
         for entry in entries {
             if let scheme = entry.authenticator.scheme.challengeScheme, !schemes.contains(scheme) {
@@ -74,8 +76,15 @@ public struct AuthPolicy: Sendable {
         }
     }
 
-    func recordDuration(_ method: AuthMethod, since started: ContinuousClock.Instant) {
-        self.durations[method]?.record(ContinuousClock.now - started)
+    /// When entry `index` is timed, the instant its authentication starts.
+    func durationStart(ofEntry index: Int) -> ContinuousClock.Instant? {
+        self.durations[index] == nil ? nil : ContinuousClock.now
+    }
+
+    /// Records entry `index`'s authentication time, when it is timed.
+    func recordDuration(ofEntry index: Int, since started: ContinuousClock.Instant?) {
+        guard let started, let recorder = self.durations[index] else { return }
+        recorder.record(ContinuousClock.now - started)
     }
 
     /// The `WWW-Authenticate` values of this policy's `401`: one per scheme it accepts, with

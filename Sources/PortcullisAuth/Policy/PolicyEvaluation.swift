@@ -16,9 +16,9 @@ public struct PendingPolicyDecision: Sendable {
         var run = self.run
         while true {
             let entry = run.policy.entries[run.next]
-            let started = ContinuousClock.now
+            let started = run.policy.durationStart(ofEntry: run.next)
             let result = await entry.authenticator.resolve(run.request)
-            run.policy.recordDuration(entry.authenticator.method, since: started)
+            run.policy.recordDuration(ofEntry: run.next, since: started)
             if let decision = run.record(result, of: entry) {
                 return decision
             }
@@ -67,11 +67,11 @@ struct PolicyRun: Sendable {
                 self.next += 1
                 continue
             }
-            let started = ContinuousClock.now
+            let started = self.policy.durationStart(ofEntry: self.next)
             guard let result = entry.authenticator.authenticateImmediately(self.request) else {
                 return .pending
             }
-            self.policy.recordDuration(entry.authenticator.method, since: started)
+            self.policy.recordDuration(ofEntry: self.next, since: started)
             if let decision = self.record(result, of: entry) {
                 return .decided(decision)
             }
