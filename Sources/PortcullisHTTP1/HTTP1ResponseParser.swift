@@ -134,7 +134,7 @@ public struct HTTP1ResponseParser: Sendable {
                 guard var input = self.input else { return nil }
                 guard let length = Self.headLength(input, from: scanned) else {
                     if input.readableBytes > Self.maximumHeadBytes { return try self.fail(.headerBlockTooLarge) }
-                    self.state = .head(scanned: max(0, input.readableBytes - 3))
+                    self.state = .head(scanned: input.readableBytes)
                     return nil
                 }
                 guard length <= Self.maximumHeadBytes else { return try self.fail(.headerBlockTooLarge) }
@@ -280,21 +280,17 @@ public struct HTTP1ResponseParser: Sendable {
 
     // MARK: Scanning
 
-    /// The length of the head (through its empty line) if `input` holds all of it.
+    /// The length of the head (through its empty line) if `input` holds all of it. `scanned`:
+    /// how many bytes earlier calls searched without finding its end.
     private static func headLength(_ input: ByteBuffer, from scanned: Int) -> Int? {
         input.withUnsafeReadableBytes { bytes -> Int? in
-            guard bytes.count >= 4 else { return nil }
+            // The head ends with the first LF that closes CR LF CR LF; from line end to line end.
             var index = max(scanned, 0)
-            while index + 3 < bytes.count {
-                if bytes[index + 3] == 0x0A {
-                    if bytes[index] == 0x0D && bytes[index + 1] == 0x0A && bytes[index + 2] == 0x0D {
-                        return index + 4
-                    }
-                    index += 1
-                } else {
-                    // Skip ahead: the end needs an LF at index + 3.
-                    index += 1
+            while let lf = HTTP1Scan.lineFeed(in: bytes, from: index) {
+                if lf >= 3 && bytes[lf - 1] == 0x0D && bytes[lf - 2] == 0x0A && bytes[lf - 3] == 0x0D {
+                    return lf + 1
                 }
+                index = lf + 1
             }
             return nil
         }
@@ -304,7 +300,7 @@ public struct HTTP1ResponseParser: Sendable {
     /// `-1` for a line ended by a bare LF.
     private static func lineLength(_ input: ByteBuffer) -> Int? {
         input.withUnsafeReadableBytes { bytes -> Int? in
-            guard let lf = bytes.firstIndex(of: 0x0A) else { return nil }
+            guard let lf = HTTP1Scan.lineFeed(in: bytes, from: 0) else { return nil }
             guard lf > 0, bytes[lf - 1] == 0x0D else { return -1 }
             return lf - 1
         }
@@ -363,7 +359,7 @@ public struct HTTP1ResponseParser: Sendable {
     /// Parses a whole head: the status line, the fields and the empty line.
     static func parseHead(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> ParsedHead {
         // status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF
-        guard let firstLF = bytes.firstIndex(of: 0x0A), firstLF >= 13, bytes[firstLF - 1] == 0x0D else {
+        guard let firstLF = HTTP1Scan.lineFeed(in: bytes, from: 0), firstLF >= 13, bytes[firstLF - 1] == 0x0D else {
             throw .malformedStatusLine
         }
         let line = UnsafeRawBufferPointer(rebasing: bytes[..<(firstLF - 1)])
@@ -385,7 +381,7 @@ public struct HTTP1ResponseParser: Sendable {
         if line.count > 12 {
             guard line[12] == 0x20 else { throw .malformedStatusLine }
             let phrase = UnsafeRawBufferPointer(rebasing: line[13...])
-            guard phrase.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else { throw .malformedStatusLine }
+            guard HTTP1Scan.isFieldValue(phrase) else { throw .malformedStatusLine }
             reason = String(decoding: phrase, as: UTF8.self)
         }
 
@@ -395,7 +391,7 @@ public struct HTTP1ResponseParser: Sendable {
         var closes = minor == 0
         var start = firstLF + 1
         while true {
-            guard let lf = bytes[start...].firstIndex(of: 0x0A), lf > start, bytes[lf - 1] == 0x0D else {
+            guard let lf = HTTP1Scan.lineFeed(in: bytes, from: start), lf > start, bytes[lf - 1] == 0x0D else {
                 throw .malformedHeaderField
             }
             if lf - 1 == start { break }  // the empty line
@@ -438,19 +434,17 @@ public struct HTTP1ResponseParser: Sendable {
     /// `field-name ":" OWS field-value OWS`, with a token name, no whitespace before the colon,
     /// and a value of visible characters, spaces, tabs and obs-text.
     static func parseField(_ line: UnsafeRawBufferPointer) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? {
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
-        for index in 0..<colon where !HTTP1Field.isTokenCharacter(line[index]) {
-            return nil
-        }
+        // The name's tchars up to the colon, in one pass.
+        var colon = 0
+        while colon < line.count, HTTP1Field.isTokenCharacter(line[colon]) { colon += 1 }
+        guard colon > 0, colon < line.count, line[colon] == UInt8(ascii: ":") else { return nil }
         var first = colon + 1
         var end = line.count
         while first < end, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
         while end > first, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
-        for index in first..<end {
-            let byte = line[index]
-            guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return nil }
-        }
-        return (UnsafeRawBufferPointer(rebasing: line[..<colon]), UnsafeRawBufferPointer(rebasing: line[first..<end]))
+        let value = UnsafeRawBufferPointer(rebasing: line[first..<end])
+        guard HTTP1Scan.isFieldValue(value) else { return nil }
+        return (UnsafeRawBufferPointer(rebasing: line[..<colon]), value)
     }
 
     /// 1*DIGIT, at most 18 digits.

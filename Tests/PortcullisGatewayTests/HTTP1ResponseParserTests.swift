@@ -126,6 +126,30 @@ struct HTTP1ResponseParserTests {
         }
     }
 
+    @Test("field values: HTAB, SP, visible characters and obs-text, every byte value at every place of a word and of the tail")
+    func fieldValueBytes() throws {
+        func allowed(_ byte: UInt8) -> Bool { byte == 0x09 || (byte >= 0x20 && byte != 0x7F) }
+        for position in 0..<11 {
+            for byte in UInt8.min...UInt8.max {
+                var value = Array("abcdefgh\u{80}~ ".utf8)  // eight bytes for the word, four for the tail (U+0080 is two bytes of obs-text)
+                value[position] = byte
+                let accepted = value.withUnsafeBytes { HTTP1Scan.isFieldValue($0) }
+                #expect(accepted == allowed(byte), "byte \(byte) at \(position)")
+                if position < 8 {
+                    let word = value.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                    #expect(HTTP1Scan.isFieldValueWord(word) == allowed(byte), "byte \(byte) at \(position) of a word")
+                }
+            }
+        }
+        // A long value with one control character far into it, through the whole parser.
+        let long = String(repeating: "v", count: 100)
+        #expect(try Self.parse("HTTP/1.1 200 OK\r\nX-A: \(long)\r\nContent-Length: 0\r\n\r\n").ended)
+        #expect(throws: HTTP1ResponseParser.ParseError.malformedHeaderField) {
+            try Self.parse("HTTP/1.1 200 OK\r\nX-A: \(long)\u{7F}\(long)\r\nContent-Length: 0\r\n\r\n")
+        }
+        #expect(throws: HTTP1ResponseParser.ParseError.malformedStatusLine) { try Self.parse("HTTP/1.1 200 O\u{1}K\r\n\r\n") }
+    }
+
     @Test("bytes after the response: it still ends, but the connection is not reused")
     func trailingBytes() throws {
         let outcome = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n")
