@@ -44,7 +44,7 @@ struct JWTAuthenticatorTests {
         let clock = Clock()
         let token = try Self.token(["iss": "unit", "sub": "alice", "scope": ["", "read", ""], "exp": clock.now + 60])
         let authenticator = try await Self.authenticator(clock: clock)
-        guard case .authenticated(let principal) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: token))) else {
+        guard case .authenticated(let principal) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: Substring(token)))) else {
             Issue.record("not authenticated")
             return
         }
@@ -55,7 +55,7 @@ struct JWTAuthenticatorTests {
     func principalClaims() async throws {
         let clock = Clock()
         let token = try Self.token(["iss": "unit", "sub": "alice", "scope": "read write", "tenant": "acme", "exp": clock.now + 60])
-        let request = AuthRequest(credential: .bearer(token: token))
+        let request = AuthRequest(credential: .bearer(token: Substring(token)))
         for (claims, expected) in [(PrincipalClaims.kept, ["iss", "sub", "tenant", "exp"]), (.dropped, [])] {
             let authenticator = try await Self.authenticator(clock: clock, claims: claims)
             for use in ["verified", "cached"] {
@@ -74,7 +74,7 @@ struct JWTAuthenticatorTests {
         let clock = Clock()
         let authenticator = try await Self.authenticator(clock: clock)
         let token = try Self.token(["iss": "unit", "sub": "alice", "exp": clock.now + 60])
-        let request = AuthRequest(credential: .bearer(token: token))
+        let request = AuthRequest(credential: .bearer(token: Substring(token)))
         let first = await authenticator.authenticate(request)
         guard case .authenticated = first else { Issue.record("first use: \(first)"); return }
         #expect(authenticator.cachedTokenCount == 1)
@@ -93,14 +93,14 @@ struct JWTAuthenticatorTests {
         let authenticator = try await Self.authenticator(clock: Clock())
         for alg in ["RS256", "none", "HS256 ", "hs256", "ES256"] {
             let token = try Self.token(["iss": "unit"], header: ["alg": alg])
-            guard case .unauthenticated(let failure) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: token))) else {
+            guard case .unauthenticated(let failure) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: Substring(token)))) else {
                 Issue.record("\(alg) accepted")
                 continue
             }
             #expect(failure.code == .jwtAlgorithm || failure.code == .jwtSignature, "\(alg): \(failure)")
         }
         let critical = try Self.token(["iss": "unit"], header: ["alg": "HS256", "crit": ["b64"], "b64": false])
-        guard case .unauthenticated(let failure) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: critical))) else {
+        guard case .unauthenticated(let failure) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: Substring(critical)))) else {
             Issue.record("crit accepted")
             return
         }
@@ -136,7 +136,7 @@ struct JWTAuthenticatorTests {
         await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<100 {
                 group.addTask {
-                    if case .authenticated = await authenticator.authenticate(AuthRequest(credential: .bearer(token: token))) { true } else { false }
+                    if case .authenticated = await authenticator.authenticate(AuthRequest(credential: .bearer(token: Substring(token)))) { true } else { false }
                 }
             }
             // Release the lookup once; late arrivals find the cached result.
@@ -164,14 +164,14 @@ struct JWTAuthenticatorTests {
         let clock = Clock()
         let authenticator = try await Self.authenticator(clock: clock)
         let token = try Self.token(["iss": "unit", "sub": "bob", "exp": clock.now + 60])
-        guard case .authenticated(let principal)? = authenticator.authenticateImmediately(AuthRequest(credential: .bearer(token: token))) else {
+        guard case .authenticated(let principal)? = authenticator.authenticateImmediately(AuthRequest(credential: .bearer(token: Substring(token)))) else {
             Issue.record("a valid HS256 token was not decided at once")
             return
         }
         #expect(principal.subject == "bob")
         #expect(authenticator.cachedTokenCount == 1)
         let forged = String(token.dropLast(4)) + (token.hasSuffix("AAAA") ? "BBBB" : "AAAA")
-        guard case .unauthenticated(let failure)? = authenticator.authenticateImmediately(AuthRequest(credential: .bearer(token: forged))) else {
+        guard case .unauthenticated(let failure)? = authenticator.authenticateImmediately(AuthRequest(credential: .bearer(token: Substring(forged)))) else {
             Issue.record("a bad signature was not refused at once")
             return
         }
@@ -181,7 +181,7 @@ struct JWTAuthenticatorTests {
         // A key the snapshot lacks: only resolve may fetch it.
         let slow = SlowKeys(keys: JWTKeySet(keys: [try await JWTVerificationKey.make(JWTPublicKey(secret: Self.secret))]))
         let fetching = try await Self.authenticator(clock: clock, keys: slow)
-        #expect(fetching.authenticateImmediately(AuthRequest(credential: .bearer(token: token))) == nil)
+        #expect(fetching.authenticateImmediately(AuthRequest(credential: .bearer(token: Substring(token)))) == nil)
         #expect(slow.misses.withLockedValue { $0 } == 0)
 
         // ES384: checked in a task, then cached like any other.
@@ -193,7 +193,7 @@ struct JWTAuthenticatorTests {
             clock: { clock.now }
         )
         let es384Token = try Self.es384Token(["iss": "unit", "sub": "carol", "exp": clock.now + 60], key: p384)
-        let request = AuthRequest(credential: .bearer(token: es384Token))
+        let request = AuthRequest(credential: .bearer(token: Substring(es384Token)))
         #expect(es384.authenticateImmediately(request) == nil)
         guard case .authenticated(let carol) = await es384.resolve(request) else {
             Issue.record("the ES384 token was refused")
@@ -210,7 +210,7 @@ struct JWTAuthenticatorTests {
         var storages: Set<Int> = []
         for subject in ["ann", "bob", "cy"] {
             let token = try Self.token(["iss": "unit", "sub": subject, "scope": "read write", "exp": clock.now + 60])
-            let request = AuthRequest(credential: .bearer(token: token))
+            let request = AuthRequest(credential: .bearer(token: Substring(token)))
             _ = authenticator.authenticateImmediately(request)
             guard case .authenticated(let cached)? = authenticator.authenticateImmediately(request) else {
                 Issue.record("\(subject): not cached")

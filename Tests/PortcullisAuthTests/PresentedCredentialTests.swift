@@ -67,7 +67,7 @@ struct PresentedCredentialTests {
             }
         }
         let long = String(repeating: "aZ0-._~+/", count: 800) + "=="
-        #expect(PresentedCredential.parse("Bearer " + long) == .bearer(token: long))
+        #expect(PresentedCredential.parse("Bearer " + long) == .bearer(token: Substring(long)))
         // Every byte value in both eight-byte words and in the tail: only the 66 b64token
         // characters pass (the eight-byte path and the table must agree).
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+/".utf8)
@@ -76,7 +76,7 @@ struct PresentedCredentialTests {
                 var token = Array(repeating: UInt8(ascii: "a"), count: 21)
                 token[position] = byte
                 let value = "Bearer " + String(decoding: token, as: UTF8.self)
-                let accepted = PresentedCredential.parse(value) == .bearer(token: String(decoding: token, as: UTF8.self))
+                let accepted = PresentedCredential.parse(value) == .bearer(token: Substring(decoding: token, as: UTF8.self))
                 let paddingAtEnd = byte == UInt8(ascii: "=") && position == 20
                 #expect(accepted == (allowed.contains(byte) || paddingAtEnd), "byte \(byte) at \(position)")
             }

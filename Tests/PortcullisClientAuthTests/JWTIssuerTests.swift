@@ -42,7 +42,7 @@ struct JWTIssuerTests {
         let source = StaticJWTKeySource(JWTKeySet(keys: [try await JWTVerificationKey.make(publicKey, algorithm: algorithm)]))
         let config = JWTValidatorConfig(signature: .secret("unused"), issuer: "issuer-test", audience: ["api"], cache: .init(capacity: 0))
         let authenticator = JWTAuthenticator(config: config, keys: source)
-        guard case .authenticated(let principal) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: token))) else {
+        guard case .authenticated(let principal) = await authenticator.authenticate(AuthRequest(credential: .bearer(token: Substring(token)))) else {
             return nil
         }
         return principal

@@ -12,6 +12,11 @@ import Crypto
     private let words: (UInt64, UInt64, UInt64, UInt64)
 
     @_spi(Benchmarks) public init(_ token: String) {
+        self.init(Substring(token))
+    }
+
+    /// The digest of a token given as a slice of a header value.
+    @_spi(Benchmarks) public init(_ token: Substring) {
         var token = token
         let digest = token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
         self.words = digest.withUnsafeBytes { bytes in

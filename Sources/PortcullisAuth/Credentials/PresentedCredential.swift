@@ -3,7 +3,9 @@ public enum PresentedCredential: Sendable, Hashable {
     /// No `Authorization` header.
     case none
     case basic(BasicCredentials)
-    case bearer(token: String)
+    /// A bearer token: the header value's slice after the scheme, shared rather than copied
+    /// (a cache hit needs only its digest).
+    case bearer(token: Substring)
     /// A header that cannot be used; `scheme` tells which entries it was meant for, if known.
     case malformed(scheme: CredentialScheme?, failure: AuthFailure)
 
@@ -43,7 +45,7 @@ public enum PresentedCredential: Sendable, Hashable {
             guard !rest.isEmpty, Self.isB64Token(rest) else {
                 return .malformed(scheme: .bearer, failure: AuthFailure(.malformedCredentials, "Bearer header has no valid token"))
             }
-            return .bearer(token: String(rest))
+            return .bearer(token: rest)
         default:
             return .malformed(scheme: nil, failure: AuthFailure(.malformedCredentials, "unsupported Authorization scheme"))
         }

@@ -80,7 +80,8 @@ public final class IntrospectionAuthenticator: Authenticator {
         switch self.lookup(request, probingCache: false) {
         case .decided(let result):
             return result
-        case .introspect(let token, let key):
+        case .introspect(let slice, let key):
+            let token = String(slice)
             return await self.inFlight.run(key) {
                 await Task { await self.introspect(token, key: key) }.value
             }
@@ -89,7 +90,7 @@ public final class IntrospectionAuthenticator: Authenticator {
 
     private enum Lookup {
         case decided(AuthenticationResult)
-        case introspect(String, TokenDigest)
+        case introspect(Substring, TokenDigest)
     }
 
     private func lookup(_ request: AuthRequest, probingCache: Bool) -> Lookup {

@@ -17,6 +17,11 @@ struct CompactJWT: Sendable {
     /// Splits and decodes `token`, decoding the payload members `selection` names; every structural
     /// problem is a ``JWTValidationError/malformed(_:)``.
     init(_ token: String, payload selection: JSONMemberSelection) throws(JWTValidationError) {
+        try self.init(Substring(token), payload: selection)
+    }
+
+    /// Splits and decodes a token given as a slice of a header value.
+    init(_ token: Substring, payload selection: JSONMemberSelection) throws(JWTValidationError) {
         guard token.utf8.count <= Self.maximumLength else {
             throw .malformed("is longer than \(Self.maximumLength) bytes")
         }
