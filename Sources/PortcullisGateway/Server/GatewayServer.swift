@@ -40,6 +40,10 @@ actor GatewayServer {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A connection keeps its receive buffer while idle: 1 KiB holds a request head with a
+            // JWT, and the allocator still grows for bodies (NIO's default starts at 2 KiB, 1 KiB
+            // more per idle keep-alive connection; Benchmarks/e2e/memory.sh).
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1024, maximum: 65536))
             .childChannelInitializer { channel in pipeline.configure(channel) }
         let channel = try await bootstrap.bind(host: host, port: port).get()
         guard case .idle = self.state else {
