@@ -48,8 +48,10 @@ struct LoadTestOutputTests {
                 // The log's max is the same histogram bucket as the report's (three significant digits).
                 #expect(abs((outputs.tags[name]?.max_ms ?? 0) - summary.latencyMs.max) <= summary.latencyMs.max * 0.002 + 0.001)
             }
-            // 2.5 s measured in 1 s intervals: three (the last one short), two tags per class.
-            #expect(outputs.intervals == 3 * 4, "\(outputs)")
+            // 2.5 s measured in 1 s intervals: at most three (the last one short), two lines (tags)
+            // per class that had answers in it. An interval without answers writes no line: on a
+            // loaded machine the in-process gateway can stall for a second (seen once beside fuzzing).
+            #expect((2...12).contains(outputs.intervals) && outputs.intervals.isMultiple(of: 2), "\(outputs)")
             #expect(outputs.svg.root == "{http://www.w3.org/2000/svg}svg")
             #expect(outputs.svg.polylines == 4)
             let hgrm = try String(contentsOfFile: folder + "/hgrm/basic.hgrm", encoding: .utf8)
