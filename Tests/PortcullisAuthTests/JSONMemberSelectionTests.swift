@@ -32,6 +32,24 @@ struct JSONMemberSelectionTests {
         #expect(escaped[0] == .string("i"), "an escaped spelling of a selected name is that name")
     }
 
+    @Test("numbers: integers of up to 15 digits (read without strtod) and every other form equal Double's reading")
+    func numbers() throws {
+        let texts = [
+            "0", "-0", "7", "-7", "1700000000", "4102444800", "-4102444800", "999999999999999", "-999999999999999",
+            "1000000000000000", "9007199254740993", "12345678901234567890", "1.5", "-0.0", "1e3", "2.5E-3", "0.1",
+        ]
+        for text in texts {
+            let whole = try JSONClaimsParser.parseObject(Array(#"{"n":\#(text)}"#.utf8))
+            guard case .number(let value)? = whole["n"], let expected = Double(text) else {
+                Issue.record("\(text) was not read as a number")
+                continue
+            }
+            #expect(value == expected && value.sign == expected.sign, "\(text): \(value) against \(expected)")
+            let selected = try JSONClaimsParser.parseObject(Array(#"{"n":\#(text)}"#.utf8), selecting: JSONMemberSelection(["n"]))
+            #expect(selected[0] == whole["n"], "\(text)")
+        }
+    }
+
     @Test("what the whole reader refuses is refused, in skipped members too, repeated names included")
     func sameRefusals() {
         let deep = #"{"x":"# + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}"

@@ -195,7 +195,15 @@ import PortcullisConfig
         switch name {
         case .bytes(let range):
             let written = UnsafeBufferPointer(rebasing: self.bytes[range])
-            return selection.nameBytes.firstIndex { $0.count == written.count && $0.elementsEqual(written) }
+            // An index loop over the two buffers: `elementsEqual` went through the generic
+            // sequence iterators (6.6% of JWT.parse.claims.selected in perf).
+            return selection.nameBytes.firstIndex { wanted in
+                wanted.count == written.count
+                    && wanted.withUnsafeBufferPointer { wanted in
+                        for index in 0..<written.count where wanted[index] != written[index] { return false }
+                        return true
+                    }
+            }
         case .decoded(let text):
             return selection.index(of: text)
         }
@@ -347,6 +355,7 @@ import PortcullisConfig
     /// The number read from `start` to the current index, refused when longer than 64 bytes or
     /// out of `Double`'s range.
     private func double(from start: Int) throws(Failure) -> Double {
+        if let integer = self.smallInteger(from: start) { return integer }
         guard self.index - start <= 64,
             let value = Double(String(decoding: UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)),
             value.isFinite
@@ -354,6 +363,25 @@ import PortcullisConfig
             throw Failure(reason: "has a number out of range")
         }
         return value
+    }
+
+    /// The number from `start` to the current index when it is an integer of at most 15 digits
+    /// (every such value is exact in a `Double`), read without `strtod`; timestamps such as `exp`
+    /// are this shape (`strtod` and its string were 5% of JWT.parse.claims.selected in perf).
+    private func smallInteger(from start: Int) -> Double? {
+        var index = start
+        let negative = self.bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        guard self.index - index <= 15 else { return nil }
+        var value = 0
+        while index < self.index {
+            let byte = self.bytes[index]
+            guard Self.isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            index += 1
+        }
+        // Negating after the conversion keeps "-0" as -0.0, as strtod reads it.
+        return negative ? -Double(value) : Double(value)
     }
 
     private mutating func string() throws(Failure) -> String {
