@@ -10,6 +10,8 @@ struct ScopeListTests {
         #expect(ScopeList.split("read write") == ["read", "write"])
         #expect(ScopeList.split("  a   b ") == ["a", "b"])
         #expect(ScopeList.split("") == [])
+        #expect(ScopeList.split("   ") == [])
+        #expect(ScopeList.split("orders:read") == ["orders:read"])
         #expect(ScopeList.split("a\tb") == ["a\tb"])
         #expect(ScopeList.split("a\tb c", separators: [0x20, 0x09]) == ["a", "b", "c"])
         // A space followed by a combining mark is one Character but still two words.
