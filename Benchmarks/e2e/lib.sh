@@ -14,9 +14,15 @@ prepare() {
         $sudo apt-get update
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
     fi
-    echo "==> building the gateway (release)"
-    swift build -c release --product portcullis >/dev/null
-    gateway_bin="$root/.build/release/portcullis"
+    if [ -n "${GATEWAY_BIN:-}" ]; then
+        # A before/after comparison: another build of the gateway, e.g. one from an older commit.
+        gateway_bin=$(realpath "$GATEWAY_BIN")
+        echo "==> the gateway: $gateway_bin"
+    else
+        echo "==> building the gateway (release)"
+        swift build -c release --product portcullis >/dev/null
+        gateway_bin="$root/.build/release/portcullis"
+    fi
     work=$(mktemp -d)
     chmod 755 "$work"   # nginx workers run as an unprivileged user and must read the files in it
     pids=()

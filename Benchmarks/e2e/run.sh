@@ -6,6 +6,7 @@
 #   bash Benchmarks/e2e/run.sh                 # 5 s per run, 64 connections, 1 wrk thread, 3 rounds
 #   DURATION=10s CONNECTIONS=128 ROUNDS=5 bash Benchmarks/e2e/run.sh
 #   ONLY="proxy|401" bash Benchmarks/e2e/run.sh   # the rows whose names match
+#   GATEWAY_BIN=/tmp/old/portcullis bash Benchmarks/e2e/run.sh   # another build (before/after), no build here
 #
 # Scenarios (gateway vs nginx):
 #   proxy, no auth          /open/     vs  nginx proxy_pass
