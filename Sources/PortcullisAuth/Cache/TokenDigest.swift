@@ -18,7 +18,11 @@ import Crypto
     /// The digest of a token given as a slice of a header value.
     @_spi(Benchmarks) public init(_ token: Substring) {
         var token = token
-        let digest = token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        // `update(bufferPointer:)` rather than `hash(data:)`: the `DataProtocol` path walks the
+        // buffer's regions through a generic iterator.
+        var hasher = SHA256()
+        token.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        let digest = hasher.finalize()
         self.words = digest.withUnsafeBytes { bytes in
             (
                 bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ExtrasBase64
 import PortcullisConfig
 
@@ -12,7 +19,7 @@ struct CompactJWT: Sendable {
     let payload: JSONSelectedMembers
     /// `BASE64URL(header) "." BASE64URL(payload)`: what the signature covers.
     let signingInput: ArraySlice<UInt8>
-    let signature: [UInt8]
+    let signature: ArraySlice<UInt8>
 
     /// Splits and decodes `token`, decoding the payload members `selection` names; every structural
     /// problem is a ``JWTValidationError/malformed(_:)``.
@@ -21,39 +28,89 @@ struct CompactJWT: Sendable {
     }
 
     /// Splits and decodes a token given as a slice of a header value.
+    ///
+    /// One allocation holds the signing input as written and the three decoded segments after it:
+    /// a copy of the token and a buffer per segment were 4 of a fresh RS256 token's 35 allocations,
+    /// and the generic metadata lookups of their array buffers 1.5% of its samples in perf.
     init(_ token: Substring, payload selection: JSONMemberSelection) throws(JWTValidationError) {
         guard token.utf8.count <= Self.maximumLength else {
             throw .malformed("is longer than \(Self.maximumLength) bytes")
         }
-        let bytes = Array(token.utf8)
-        let dot = UInt8(ascii: ".")
-        guard let first = bytes.firstIndex(of: dot), let second = bytes[(first + 1)...].firstIndex(of: dot),
-            !bytes[(second + 1)...].contains(dot)
-        else {
-            throw .malformed("does not have three dot-separated segments (JWE and unsecured forms are not accepted)")
-        }
-        let headerBytes = try Self.decode(bytes[0..<first], part: "header")
-        let payloadBytes = try Self.decode(bytes[(first + 1)..<second], part: "payload")
-        let signature = try Self.decode(bytes[(second + 1)...], part: "signature")
-        guard !signature.isEmpty else { throw .malformed("has an empty signature") }
+        var token = token
+        let segments = try token.withUTF8 { Self.split($0) }.get()
         let headerMembers: JSONSelectedMembers
         do {
-            headerMembers = try JSONClaimsParser.parseObject(headerBytes, selecting: JOSEHeader.members)
+            headerMembers = try JSONClaimsParser.parseObject(segments.bytes[segments.header], selecting: JOSEHeader.members)
         } catch {
             throw .malformed("header \(error.reason)")
         }
         self.header = try JOSEHeader(headerMembers)
         do {
-            self.payload = try JSONClaimsParser.parseObject(payloadBytes, selecting: selection)
+            self.payload = try JSONClaimsParser.parseObject(segments.bytes[segments.payload], selecting: selection)
         } catch {
             throw .malformed("payload \(error.reason)")
         }
-        self.signingInput = bytes[0..<second]
-        self.signature = signature
+        self.signingInput = segments.bytes[segments.signingInput]
+        self.signature = segments.bytes[segments.signature]
     }
 
-    private static func decode(_ segment: ArraySlice<UInt8>, part: String) throws(JWTValidationError) -> [UInt8] {
-        guard !segment.isEmpty || part == "signature" else { throw .malformed("has an empty \(part)") }
+    /// The token's bytes: the signing input as written, then each segment decoded, side by side.
+    private struct Segments {
+        var bytes: [UInt8]
+        var signingInput: Range<Int>
+        var header: Range<Int>
+        var payload: Range<Int>
+        var signature: Range<Int>
+    }
+
+    private static func split(_ token: UnsafeBufferPointer<UInt8>) -> Result<Segments, JWTValidationError> {
+        guard let first = Self.dot(in: token, from: 0), let second = Self.dot(in: token, from: first + 1),
+            Self.dot(in: token, from: second + 1) == nil
+        else {
+            return .failure(.malformed("does not have three dot-separated segments (JWE and unsecured forms are not accepted)"))
+        }
+        let capacity =
+            second + Base64.decodedLength(bytesCount: first) + Base64.decodedLength(bytesCount: second - first - 1)
+            + Base64.decodedLength(bytesCount: token.count - second - 1)
+        var ranges = (header: 0..<0, payload: 0..<0, signature: 0..<0)
+        var failure: JWTValidationError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            count = buffer[0..<second].initialize(fromContentsOf: token[0..<second])
+            do throws(JWTValidationError) {
+                ranges.header = try Self.decode(token, 0..<first, into: buffer, at: &count, part: "header")
+                ranges.payload = try Self.decode(token, (first + 1)..<second, into: buffer, at: &count, part: "payload")
+                ranges.signature = try Self.decode(token, (second + 1)..<token.count, into: buffer, at: &count, part: "signature")
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { return .failure(failure) }
+        guard !ranges.signature.isEmpty else { return .failure(.malformed("has an empty signature")) }
+        return .success(Segments(bytes: bytes, signingInput: 0..<second, header: ranges.header, payload: ranges.payload, signature: ranges.signature))
+    }
+
+    /// The index of the first `.` in `token` at or after `start`.
+    private static func dot(in token: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < token.count, let base = token.baseAddress,
+            let found = memchr(base + start, Int32(UInt8(ascii: ".")), token.count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Decodes `token[range]` into `buffer` from `count` on, moves `count` past it and returns
+    /// where it went.
+    private static func decode(
+        _ token: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        into buffer: UnsafeMutableBufferPointer<UInt8>,
+        at count: inout Int,
+        part: String
+    ) throws(JWTValidationError) -> Range<Int> {
+        let segment = UnsafeBufferPointer(rebasing: token[range])
+        guard !segment.isEmpty else {
+            if part == "signature" { return count..<count }
+            throw .malformed("has an empty \(part)")
+        }
         // ExtrasBase64 refuses every byte outside the base64url alphabet through its decoding
         // tables, `=` included, except as padding in the last group: that is refused here (JWS
         // omits the padding, RFC 7515 §2). CompactJWTTests tries every byte value at both places.
@@ -62,7 +119,10 @@ struct CompactJWT: Sendable {
             throw .malformed("\(part) is not base64url without padding")
         }
         do {
-            return try Base64.decode(bytes: segment, options: [.base64UrlAlphabet, .omitPaddingCharacter])
+            var output = UnsafeMutableBufferPointer(rebasing: buffer[count...]).mutableSpan
+            let written = try Base64.decode(bytes: segment.span, into: &output, options: [.base64UrlAlphabet, .omitPaddingCharacter])
+            defer { count += written }
+            return count..<(count + written)
         } catch {
             throw .malformed("\(part) is not base64url without padding")
         }

@@ -26,7 +26,7 @@ import PortcullisConfig
 
     /// Parses one JSON object; anything else (or anything after it but whitespace) is a failure.
     @_spi(Benchmarks) public static func parseObject(_ bytes: [UInt8]) throws(Failure) -> [String: ClaimValue] {
-        try Self.parseWholeObject(bytes) { parser throws(Failure) in try parser.object(depth: 1) }
+        try Self.parseWholeObject(bytes[...]) { parser throws(Failure) in try parser.object(depth: 1) }
     }
 
     /// Parses one JSON object, decoding only the members `selection` names (and all of them when it
@@ -34,12 +34,17 @@ import PortcullisConfig
     /// skipped. It accepts what ``parseObject(_:)`` accepts and refuses what it refuses, repeated
     /// member names at any depth included.
     @_spi(Benchmarks) public static func parseObject(_ bytes: [UInt8], selecting selection: JSONMemberSelection) throws(Failure) -> JSONSelectedMembers {
+        try Self.parseObject(bytes[...], selecting: selection)
+    }
+
+    /// ``parseObject(_:selecting:)`` over part of a buffer (a JWT's decoded segments share one).
+    static func parseObject(_ bytes: ArraySlice<UInt8>, selecting selection: JSONMemberSelection) throws(Failure) -> JSONSelectedMembers {
         try Self.parseWholeObject(bytes) { parser throws(Failure) in try parser.selectedMembers(selection) }
     }
 
     /// `bytes` as exactly one JSON object, read by `readObject`, with only whitespace around it.
     private static func parseWholeObject<Result>(
-        _ bytes: [UInt8],
+        _ bytes: ArraySlice<UInt8>,
         _ readObject: (inout JSONClaimsParser) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         let result: Swift.Result<Result, Failure> = bytes.withUnsafeBufferPointer { buffer in

@@ -107,7 +107,7 @@ public struct JWTVerificationKey: Sendable {
     ///
     /// `alg` must name one of ``algorithms`` exactly; anything else (`none` in any spelling, HS*
     /// against a public key, RS* against a secret) is refused without computing anything.
-    func verify(alg: String, signature: [UInt8], signingInput: ArraySlice<UInt8>) throws(JWTValidationError) {
+    func verify(alg: String, signature: ArraySlice<UInt8>, signingInput: ArraySlice<UInt8>) throws(JWTValidationError) {
         guard let check = self.checks.first(where: { $0.name.rawValue == alg })?.check else {
             throw .algorithmNotAllowed(alg)
         }
