@@ -17,21 +17,28 @@ public enum PresentedCredential: Sendable, Hashable {
     /// Works on UTF-8 code units throughout: `Character` iteration (grapheme breaking) was most of
     /// the 401 path's cost.
     public static func parse(_ value: String) -> PresentedCredential {
-        let utf8 = value.utf8
-        let schemeEnd = utf8.firstIndex(where: Self.isWhitespace) ?? utf8.endIndex
-        let schemeName = utf8[utf8.startIndex..<schemeEnd]
-        guard utf8.count <= Self.maximumLength else {
+        var value = value
+        // Offsets into the contiguous UTF-8 (a header value is a native string): iterating
+        // `String.UTF8View` generically was 4% of `Auth.jwt.cacheHit` in perf.
+        let (schemeEnd, restStart, scheme, isToken) = value.withUTF8 { bytes in
+            let schemeEnd = bytes.firstIndex(where: Self.isWhitespace) ?? bytes.count
+            let restStart = bytes[schemeEnd...].firstIndex(where: { !Self.isWhitespace($0) }) ?? bytes.count
+            let scheme = Self.knownScheme(UnsafeBufferPointer(rebasing: bytes[0..<schemeEnd]))
+            // RFC 6750 b64token: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "=" padding.
+            let isToken = scheme == .bearer && bytes.count <= Self.maximumLength && Self.isB64Token(bytes: UnsafeBufferPointer(rebasing: bytes[restStart...]))
+            return (schemeEnd, restStart, scheme, isToken)
+        }
+        guard value.utf8.count <= Self.maximumLength else {
             return .malformed(
-                scheme: Self.knownScheme(schemeName),
+                scheme: scheme,
                 failure: AuthFailure(.malformedCredentials, "Authorization header exceeds \(Self.maximumLength) bytes")
             )
         }
-        guard !schemeName.isEmpty else {
+        guard schemeEnd > 0 else {
             return .malformed(scheme: nil, failure: AuthFailure(.malformedCredentials, "Authorization header has no scheme"))
         }
-        let restStart = utf8[schemeEnd...].firstIndex(where: { !Self.isWhitespace($0) }) ?? utf8.endIndex
-        let rest = value[restStart...]
-        switch Self.knownScheme(schemeName) {
+        let rest = value[value.utf8.index(value.utf8.startIndex, offsetBy: restStart)...]
+        switch scheme {
         case .basic:
             guard !rest.isEmpty, !rest.utf8.contains(where: Self.isWhitespace) else {
                 return .malformed(scheme: .basic, failure: AuthFailure(.malformedCredentials, "Basic header has no single credentials token"))
@@ -41,8 +48,7 @@ public enum PresentedCredential: Sendable, Hashable {
             case .failure(let failure): return .malformed(scheme: .basic, failure: failure)
             }
         case .bearer:
-            // RFC 6750 b64token: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "=" padding.
-            guard !rest.isEmpty, Self.isB64Token(rest) else {
+            guard isToken else {
                 return .malformed(scheme: .bearer, failure: AuthFailure(.malformedCredentials, "Bearer header has no valid token"))
             }
             return .bearer(token: rest)
@@ -55,38 +61,32 @@ public enum PresentedCredential: Sendable, Hashable {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    private static func knownScheme(_ name: Substring.UTF8View) -> CredentialScheme? {
+    private static func knownScheme(_ name: UnsafeBufferPointer<UInt8>) -> CredentialScheme? {
         if Self.equalsIgnoringASCIICase(name, "basic") { return .basic }
         if Self.equalsIgnoringASCIICase(name, "bearer") { return .bearer }
         return nil
     }
 
     /// Compares with a lower-case ASCII literal without allocating (RFC 7235: schemes are case-insensitive).
-    private static func equalsIgnoringASCIICase(_ bytes: Substring.UTF8View, _ lowercase: StaticString) -> Bool {
+    private static func equalsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
         return lowercase.withUTF8Buffer { expected in
-            zip(bytes, expected).allSatisfy { byte, wanted in
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
                 let folded = (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
-                return folded == wanted
+                if folded != expected[index] { return false }
             }
+            return true
         }
     }
 
-    /// Whether `token` is an RFC 6750 b64token.
+    /// Whether `bytes` is an RFC 6750 b64token.
     ///
     /// Eight bytes at a time (``allTokenBytes(_:)``), then a table lookup per byte for the rest and
     /// the padding. A `switch` over character ranges per byte mispredicts on nearly every byte of
     /// random base64url; a table lookup per byte was 11% of `Auth.jwt.cacheHit` (perf), and the
     /// eight-byte check takes 0.4x its time (a 260-byte token, 100-140 ns against 250-340 here).
     /// `SIMD16<UInt8>` compares were tried and were ten times slower than the table.
-    private static func isB64Token(_ token: Substring) -> Bool {
-        if let result = token.utf8.withContiguousStorageIfAvailable(Self.isB64Token(bytes:)) {
-            return result
-        }
-        var copy = String(token)
-        return copy.withUTF8(Self.isB64Token(bytes:))
-    }
-
     private static func isB64Token(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let count = bytes.count
         var index = 0

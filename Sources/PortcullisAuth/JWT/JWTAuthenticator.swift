@@ -63,7 +63,16 @@ public final class JWTAuthenticator: Authenticator {
     /// it is what nginx and Envoy do with their JWT checks. Concurrent misses for one token
     /// then each verify it (no single flight): a cheap check, done at most once per loop.
     public func authenticateImmediately(_ request: AuthRequest) -> AuthenticationResult? {
-        switch self.lookup(request, probingCache: true) {
+        // A hit returns from here, before the miss path's values (a parsed token, the `Lookup`
+        // enum around it) are laid out: copying those was 3% of `Auth.jwt.cacheHit` in perf.
+        guard case .bearer(let token) = request.credential else {
+            return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
+        }
+        let digest = TokenDigest(token)
+        if let principal = self.cache?.principal(for: digest, now: self.clock()) {
+            return .authenticated(principal)
+        }
+        switch self.parse(token, digest: digest) {
         case .decided(let result):
             return result
         case .verify(let parsed, let digest):
@@ -75,7 +84,10 @@ public final class JWTAuthenticator: Authenticator {
     }
 
     public func resolve(_ request: AuthRequest) async -> AuthenticationResult {
-        switch self.lookup(request, probingCache: false) {
+        guard case .bearer(let token) = request.credential else {
+            return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
+        }
+        switch self.parse(token, digest: TokenDigest(token)) {
         case .decided(let result):
             return result
         case .verify(let parsed, let key):
@@ -90,20 +102,14 @@ public final class JWTAuthenticator: Authenticator {
         case verify(CompactJWT, TokenDigest)
     }
 
-    private func lookup(_ request: AuthRequest, probingCache: Bool) -> Lookup {
-        guard case .bearer(let token) = request.credential else {
-            return .decided(.unauthenticated(AuthFailure(.missingCredentials, "no bearer token")))
-        }
-        let key = TokenDigest(token)
-        if probingCache, let principal = self.cache?.principal(for: key, now: self.clock()) {
-            return .decided(.authenticated(principal))
-        }
+    /// Parses a token the cache did not hold (or was not asked about).
+    private func parse(_ token: Substring, digest: TokenDigest) -> Lookup {
         do throws(JWTValidationError) {
             let parsed = try CompactJWT(token, payload: self.rules.selection)
             guard JWTAlgorithmName(rawValue: parsed.header.algorithm) != nil else {
                 throw .algorithmNotAllowed(parsed.header.algorithm)
             }
-            return .verify(parsed, key)
+            return .verify(parsed, digest)
         } catch {
             return .decided(.unauthenticated(error.failure))
         }
