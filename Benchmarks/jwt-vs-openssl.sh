@@ -7,8 +7,10 @@
 # Per round: `openssl speed` (RSA 2048, P-256, P-384), then ours (p50 of package-benchmark):
 #   JWT.signature.X  the bare check through swift-crypto (BoringSSL underneath), and
 #   JWT.verify.X     a whole JWT validation with the cache off: header and payload decoding, the
-#                    algorithm-from-key rule, key lookup, signature, claims, the cache key's digest;
-#                    what a new token costs the gateway (its principals drop the token's other claims);
+#                    algorithm-from-key rule, key lookup, signature, claims (principals drop the
+#                    token's other claims, as the gateway's do). With the cache on, a new token costs
+#                    a SHA-256 of the whole token more (its cache key; about Auth.jwt.cacheHit's
+#                    share of it) and an insertion;
 #   Auth.jwt.cacheHit a cached token through a policy, from the `Authorization` value to the
 #                    decision (no OpenSSL counterpart: its target is absolute).
 # Prints each round's ratios and the median of the per-round ratios.

@@ -16,6 +16,7 @@
 #   Basic + answer here     /hello     vs  nginx auth_basic ({SHA}) + a static file
 #   401 (no credentials)    /basic/    vs  nginx auth_basic 401
 #   JWT + proxy             /jwt/      vs  nginx proxy_pass without auth   (RS256 token, cache hit)
+#   JWT + proxy vs own      /jwt/      vs  the gateway's own /open/ with the same bearer header
 #   JWT + answer here       /jwthello  vs  nginx return 200                (RS256 token, cache hit)
 #   Introspection + proxy   /introspect/       vs  nginx proxy_pass without auth   (warm cache)
 #   Introspection + answer  /introspecthello   vs  nginx return 200                (warm cache)
@@ -224,6 +225,9 @@ row "Basic + proxy vs bcrypt" 200 "http://127.0.0.1:$GATEWAY/basic/" "http://127
 row "Basic + answer here" 200 "http://127.0.0.1:$GATEWAY/hello/" "http://127.0.0.1:$NGX_HELLO/" "$auth"
 row "401, no credentials" 401 "http://127.0.0.1:$GATEWAY/basic/" "http://127.0.0.1:$NGX_SHA/"
 row "JWT + proxy vs no auth" 200 "http://127.0.0.1:$GATEWAY/jwt/" "http://127.0.0.1:$NGX_PROXY/" "$bearer"
+# The auth's own cost: the same request bytes (the bearer header) to the gateway's no-auth route, in
+# the "nginx" columns; the issue's target is >= 0.95.
+row "JWT + proxy vs own no-auth" 200 "http://127.0.0.1:$GATEWAY/jwt/" "http://127.0.0.1:$GATEWAY/open/" "$bearer"
 row "JWT + answer vs return 200" 200 "http://127.0.0.1:$GATEWAY/jwthello/" "http://127.0.0.1:$NGX_RETURN/" "$bearer"
 row "Introspect + proxy vs none" 200 "http://127.0.0.1:$GATEWAY/introspect/" "http://127.0.0.1:$NGX_PROXY/" "$introspected"
 row "Introspect + answer vs 200" 200 "http://127.0.0.1:$GATEWAY/introspecthello/" "http://127.0.0.1:$NGX_RETURN/" "$introspected"
@@ -235,4 +239,5 @@ row "Decision (ext_authz) Basic" 200 "http://127.0.0.1:$GATEWAY/_portcullis/ext_
 
 echo
 echo "ratio = median over ${ROUNDS:-3} alternating rounds of gateway req/s / nginx req/s. Targets (lean request path issue):"
-echo "  proxy, no auth >= 0.9; Basic + proxy >= 0.9 (vs {SHA}); JWT + proxy >= 1.0; Basic + answer here >= 0.8; 401 >= 0.8"
+echo "  proxy, no auth >= 0.9; Basic + proxy >= 0.9 (vs {SHA}); JWT + proxy >= 1.0 (and >= 0.95 of the gateway's own"
+echo "  no-auth proxy: the 'vs own no-auth' row); Basic + answer here >= 0.8; 401 >= 0.8"

@@ -28,8 +28,13 @@ struct JWTAuthenticatorTests {
         func advance(_ by: Double) { self.seconds.withLockedValue { $0 += by } }
     }
 
-    static func authenticator(clock: Clock, keys: (any JWTKeySource)? = nil, claims: PrincipalClaims = .kept) async throws -> JWTAuthenticator {
-        let config = JWTValidatorConfig(signature: .secret(Self.secret), issuer: "unit")
+    static func authenticator(
+        clock: Clock,
+        keys: (any JWTKeySource)? = nil,
+        claims: PrincipalClaims = .kept,
+        cacheCapacity: Int = CacheSettingsConfig.defaultCapacity
+    ) async throws -> JWTAuthenticator {
+        let config = JWTValidatorConfig(signature: .secret(Self.secret), issuer: "unit", cache: .init(capacity: cacheCapacity))
         let source: any JWTKeySource
         if let keys {
             source = keys
@@ -67,6 +72,38 @@ struct JWTAuthenticatorTests {
                 #expect(principal.claims.keys.sorted() == expected.sorted(), "\(claims), \(use): \(principal.claims)")
             }
         }
+    }
+
+    @Test("With the cache off every use is verified again: valid until exp, refused from then on, nothing kept")
+    func cacheOff() async throws {
+        let clock = Clock()
+        let authenticator = try await Self.authenticator(clock: clock, cacheCapacity: 0)
+        let token = try Self.token(["iss": "unit", "sub": "alice", "scope": "read", "exp": clock.now + 60])
+        let request = AuthRequest(credential: .bearer(token: Substring(token)))
+        for use in 1...2 {
+            guard case .authenticated(let principal)? = authenticator.authenticateImmediately(request) else {
+                Issue.record("use \(use): not authenticated at once")
+                return
+            }
+            #expect(principal.subject == "alice" && principal.scopes == ["read"], "use \(use)")
+        }
+        guard case .authenticated = await authenticator.resolve(request) else { Issue.record("resolve: not authenticated"); return }
+        #expect(authenticator.cachedTokenCount == 0)
+        // One signature character changed, away from the last one (whose low bits are padding).
+        var bytes = Array(token.utf8)
+        bytes[bytes.count - 10] = bytes[bytes.count - 10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let forged = String(decoding: bytes, as: UTF8.self)
+        guard case .unauthenticated(let failure)? = authenticator.authenticateImmediately(AuthRequest(credential: .bearer(token: Substring(forged)))) else {
+            Issue.record("a bad signature was not refused at once")
+            return
+        }
+        #expect(failure.code == .jwtSignature)
+        clock.advance(60)
+        guard case .unauthenticated(let expired)? = authenticator.authenticateImmediately(request) else {
+            Issue.record("accepted at exp")
+            return
+        }
+        #expect(expired.code == .jwtClaims)
     }
 
     @Test("A cached token is never served at or after its exp, whatever the cache's own deadline")

@@ -68,14 +68,21 @@ public final class JWTAuthenticator: Authenticator {
         guard case .bearer(let token) = request.credential else {
             return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
         }
-        let digest = TokenDigest(token)
-        if let principal = self.cache?.principal(for: digest, now: self.clock()) {
-            return .authenticated(principal)
+        let digest: TokenDigest?
+        if let cache = self.cache {
+            let key = TokenDigest(token)
+            if let principal = cache.principal(for: key, now: self.clock()) {
+                return .authenticated(principal)
+            }
+            digest = key
+        } else {
+            // Without a cache the digest would key nothing: a SHA-256 of the whole token saved.
+            digest = nil
         }
-        switch self.parse(token, digest: digest) {
+        switch self.parse(token) {
         case .decided(let result):
             return result
-        case .verify(let parsed, let digest):
+        case .verify(let parsed):
             guard let key = self.keys.currentKeys.key(for: parsed.header.keyID), key.verifiesImmediately(alg: parsed.header.algorithm) else {
                 return nil
             }
@@ -87,29 +94,31 @@ public final class JWTAuthenticator: Authenticator {
         guard case .bearer(let token) = request.credential else {
             return .unauthenticated(AuthFailure(.missingCredentials, "no bearer token"))
         }
-        switch self.parse(token, digest: TokenDigest(token)) {
+        switch self.parse(token) {
         case .decided(let result):
             return result
-        case .verify(let parsed, let key):
-            return await self.inFlight.run(key) {
-                await self.verify(parsed, key: key)
+        case .verify(let parsed):
+            // Concurrent misses for one token share one verification, keyed by its digest.
+            let digest = TokenDigest(token)
+            return await self.inFlight.run(digest) {
+                await self.verify(parsed, key: digest)
             }
         }
     }
 
     private enum Lookup {
         case decided(AuthenticationResult)
-        case verify(CompactJWT, TokenDigest)
+        case verify(CompactJWT)
     }
 
     /// Parses a token the cache did not hold (or was not asked about).
-    private func parse(_ token: Substring, digest: TokenDigest) -> Lookup {
+    private func parse(_ token: Substring) -> Lookup {
         do throws(JWTValidationError) {
             let parsed = try CompactJWT(token, payload: self.rules.selection)
             guard JWTAlgorithmName(rawValue: parsed.header.algorithm) != nil else {
                 throw .algorithmNotAllowed(parsed.header.algorithm)
             }
-            return .verify(parsed, digest)
+            return .verify(parsed)
         } catch {
             return .decided(.unauthenticated(error.failure))
         }
@@ -130,8 +139,9 @@ public final class JWTAuthenticator: Authenticator {
         return self.check(token, with: key, cacheKey: cacheKey)
     }
 
-    /// Verifies the signature with `key`, then the claims; a valid token is cached.
-    private func check(_ token: CompactJWT, with key: JWTVerificationKey, cacheKey: TokenDigest) -> AuthenticationResult {
+    /// Verifies the signature with `key`, then the claims; a valid token is cached under
+    /// `cacheKey` (`nil` only when there is no cache).
+    private func check(_ token: CompactJWT, with key: JWTVerificationKey, cacheKey: TokenDigest?) -> AuthenticationResult {
         let outcome: JWTClaimsRules.Outcome
         let now = self.clock()
         do throws(JWTValidationError) {
@@ -142,7 +152,7 @@ public final class JWTAuthenticator: Authenticator {
         }
         let lifetime = min(outcome.expiresAt.map { $0 - now } ?? .infinity, self.maxAge)
         var principal = outcome.principal
-        if let cache = self.cache {
+        if let cache = self.cache, let cacheKey {
             principal.scopes = self.scopeSets.intern(principal.scopes)
             cache.insert(principal, for: cacheKey, lifetime: lifetime, now: now)
         }
