@@ -10,7 +10,8 @@ import PortcullisConfig
 import X509
 
 /// The JWT hot path without sockets: a full verification per algorithm with the cache off (what a
-/// new token costs), the bare signature check underneath it (swift-crypto over BoringSSL, the
+/// new token costs, but for its cache key's SHA-256 and its insertion when a cache is kept), the
+/// bare signature check underneath it (swift-crypto over BoringSSL, the
 /// figure `Benchmarks/jwt-vs-openssl.sh` puts beside `openssl speed`), a cache hit, the 401
 /// short-circuits, key lookup by `kid` and claim parsing against Foundation's JSON parser.
 let benchmarks: @Sendable () -> Void = {
