@@ -33,6 +33,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A new token with the cache on, as the gateway meets one: the cache probe misses, the token is
+    // verified, then inserted (evicting the shard's oldest entry). 4,096 distinct tokens in turn
+    // through a cache of 256 entries: each comes back long after it was evicted.
+    Benchmark("JWT.miss.RS256.cacheOn", configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 200)) { benchmark in
+        let fixture = await JWTBenchFixture.shared(.rs256, cacheCapacity: 256)
+        let requests = try fixture.distinctTokens(4096).map { AuthRequest(authorization: "Bearer " + $0) }
+        guard case .authenticated = await fixture.authenticator.authenticate(requests[0]) else { fatalError("fixture token refused") }
+        var next = 1
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(await fixture.authenticator.authenticate(requests[next]))
+            next = (next + 1) % requests.count
+        }
+    }
+
     // Made once, outside the closures below (each closure runs many times).
     let rsaKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     let p256Key = P256.Signing.PrivateKey()
@@ -145,6 +160,23 @@ let benchmarks: @Sendable () -> Void = {
 struct JWTBenchFixture: Sendable {
     let token: String
     let authenticator: JWTAuthenticator
+    /// Signs more tokens like ``token``.
+    let issuer: JWTIssuer
+
+    /// `count` tokens like ``token``, each with its own `jti`.
+    func distinctTokens(_ count: Int) throws -> [String] {
+        try (0..<count).map { index in
+            try self.issuer.sign(Self.claims(jwtID: "fresh-\(index)"))
+        }
+    }
+
+    static func claims(jwtID: String) -> JWTClaimSet {
+        JWTClaimSet(
+            issuer: "https://idp.example.com/realms/main", subject: "f1b6c1e2-8d3a-4c55-9f0e-2b7d9a1c3e44",
+            audience: ["orders", "billing"], jwtID: jwtID, lifetimeSeconds: 86_400,
+            custom: ["scope": .string("read write orders:read"), "azp": .string("web-client")]
+        )
+    }
 
     /// A payload of typical size and shape (an access token from a common IdP).
     static let payloadJSON = """
@@ -193,19 +225,13 @@ struct JWTBenchFixture: Sendable {
                 verifying = JWTPublicKey(secret: secret)
             }
             let issuer = try await JWTIssuer.make(key: signing, algorithm: algorithm, keyID: "bench")
-            let token = try issuer.sign(
-                JWTClaimSet(
-                    issuer: "https://idp.example.com/realms/main", subject: "f1b6c1e2-8d3a-4c55-9f0e-2b7d9a1c3e44",
-                    audience: ["orders", "billing"], jwtID: "a8f9c0d1", lifetimeSeconds: 86_400,
-                    custom: ["scope": .string("read write orders:read"), "azp": .string("web-client")]
-                )
-            )
+            let token = try issuer.sign(Self.claims(jwtID: "a8f9c0d1"))
             let keys = StaticJWTKeySource(JWTKeySet(keys: [try await JWTVerificationKey.make(verifying, keyID: "bench")]))
             let config = JWTValidatorConfig(
                 signature: .secret("unused"), issuer: "https://idp.example.com/realms/main", audience: ["orders"],
                 cache: .init(capacity: cacheCapacity)
             )
-            return JWTBenchFixture(token: token, authenticator: JWTAuthenticator(config: config, keys: keys, claims: claims))
+            return JWTBenchFixture(token: token, authenticator: JWTAuthenticator(config: config, keys: keys, claims: claims), issuer: issuer)
         } catch {
             fatalError("benchmark fixture: \(error)")
         }
