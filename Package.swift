@@ -11,8 +11,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portcullis", targets: ["portcullis"]),
-        /// The inbound auth engine: credentials, authenticators, policy and caches, usable without the gateway.
+        /// The inbound decision core: credentials, authenticators, policy and caches, usable without the
+        /// gateway; no HTTP client, no Hummingbird, no libldap.
         .library(name: "PortcullisAuth", targets: ["PortcullisAuth"]),
+        /// The LDAP user store on OpenLDAP's libldap (Debian: libldap-dev).
+        .library(name: "PortcullisLDAP", targets: ["PortcullisLDAP"]),
+        /// Authenticators and policies built from a `GatewayConfig`, with the identity-provider clients
+        /// (JWKS, introspection, token endpoints) on AsyncHTTPClient.
+        .library(name: "PortcullisAuthEngine", targets: ["PortcullisAuthEngine"]),
         /// Typed, validated configuration read from TOML.
         .library(name: "PortcullisConfig", targets: ["PortcullisConfig"]),
         /// A Hummingbird middleware that enforces an `auth` array on a Swift service.
@@ -96,13 +102,7 @@ let package = Package(
                 "PortcullisConfig",
                 "PortcullisMetrics",
                 "PortcullisTLS",
-                // The clients of identity providers authenticate themselves as outbound calls do.
-                "PortcullisClientAuth",
-                "CLDAP",
                 .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ExtrasBase64", package: "swift-extras-base64"),
@@ -114,6 +114,41 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PortcullisLDAP",
+            dependencies: [
+                "PortcullisAuth",
+                "PortcullisConfig",
+                "PortcullisMetrics",
+                "CLDAP",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PortcullisAuthEngine",
+            dependencies: [
+                "PortcullisAuth",
+                "PortcullisLDAP",
+                "PortcullisConfig",
+                "PortcullisMetrics",
+                "PortcullisTLS",
+                // The clients of identity providers authenticate themselves as outbound calls do.
+                "PortcullisClientAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -188,6 +223,8 @@ let package = Package(
                 "PortcullisConfig",
                 "PortcullisTLS",
                 "PortcullisAuth",
+                "PortcullisAuthEngine",
+                "PortcullisLDAP",
                 "PortcullisClientAuth",
                 "PortcullisMetrics",
                 "PortcullisHTTP1",
@@ -232,6 +269,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            // What the test targets share: real servers started and stopped by a test (slapd,
+            // django-oauth-toolkit, redis-server, nginx), loopback upstreams, a test PKI, the
+            // command runner. Not a product.
+            name: "PortcullisTestSupport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Tests/PortcullisTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PortcullisConfigTests",
             dependencies: ["PortcullisConfig"],
@@ -249,6 +309,26 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortcullisLDAPTests",
+            dependencies: [
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                "PortcullisLDAP",
+                "PortcullisAuth",
+                "PortcullisTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortcullisRedisTests",
+            dependencies: [
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                "PortcullisRedis",
             ],
             swiftSettings: swiftSettings
         ),
@@ -285,7 +365,10 @@ let package = Package(
                 "PortcullisGateway",
                 "PortcullisHTTP1",
                 "PortcullisLoadTest",
+                "PortcullisTestSupport",
                 "PortcullisAuth",
+                "PortcullisAuthEngine",
+                "PortcullisLDAP",
                 "PortcullisConfig",
                 "PortcullisMetrics",
                 "PortcullisRedis",

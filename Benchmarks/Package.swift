@@ -29,6 +29,7 @@ let package = Package(
                 "BenchmarkSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PortcullisAuth", package: "portcullis"),
+                .product(name: "PortcullisAuthEngine", package: "portcullis"),
                 .product(name: "PortcullisConfig", package: "portcullis"),
                 .product(name: "PortcullisGateway", package: "portcullis"),
                 .product(name: "PortcullisMetrics", package: "portcullis"),
@@ -61,6 +62,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 "BenchmarkSupport",
                 .product(name: "PortcullisAuth", package: "portcullis"),
+                .product(name: "PortcullisAuthEngine", package: "portcullis"),
                 .product(name: "PortcullisConfig", package: "portcullis"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,6 +78,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 "BenchmarkSupport",
                 .product(name: "PortcullisAuth", package: "portcullis"),
+                .product(name: "PortcullisLDAP", package: "portcullis"),
             ],
             path: "Benchmarks/LDAPHotPath",
             plugins: [

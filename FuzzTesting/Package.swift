@@ -17,7 +17,7 @@ let package = Package(
         .executableTarget(name: "FuzzCompactJWT", dependencies: [.product(name: "PortcullisAuth", package: "portcullis")]),
         .executableTarget(name: "FuzzJSONClaims", dependencies: [.product(name: "PortcullisAuth", package: "portcullis")]),
         .executableTarget(name: "FuzzIntrospectionAnswer", dependencies: [.product(name: "PortcullisAuth", package: "portcullis")]),
-        .executableTarget(name: "FuzzLDAPFilter", dependencies: [.product(name: "PortcullisAuth", package: "portcullis")]),
+        .executableTarget(name: "FuzzLDAPFilter", dependencies: [.product(name: "PortcullisLDAP", package: "portcullis")]),
         .executableTarget(name: "FuzzRequestTarget", dependencies: [.product(name: "PortcullisGateway", package: "portcullis")]),
         .executableTarget(name: "FuzzForwardAuth", dependencies: [.product(name: "PortcullisGateway", package: "portcullis")]),
         .executableTarget(name: "FuzzUpstreamResponse", dependencies: [.product(name: "PortcullisGateway", package: "portcullis")]),

@@ -1,14 +1,14 @@
-import Prometheus
+package import Prometheus
 
 /// The series one cache reports: `portcullis_cache_lookups_total{cache,result}`,
 /// `portcullis_cache_entries{cache}` and `portcullis_cache_bytes{cache}` (an estimate).
 public struct CacheMetrics: Sendable {
-    public let hits: Counter
-    public let misses: Counter
-    public let entries: Gauge
-    public let bytes: Gauge
+    package let hits: Counter
+    package let misses: Counter
+    package let entries: Gauge
+    package let bytes: Gauge
 
-    public init(hits: Counter, misses: Counter, entries: Gauge, bytes: Gauge) {
+    package init(hits: Counter, misses: Counter, entries: Gauge, bytes: Gauge) {
         self.hits = hits
         self.misses = misses
         self.entries = entries

@@ -1,4 +1,4 @@
-import Prometheus
+package import Prometheus
 
 /// A handle that records durations into one histogram series.
 public struct DurationRecorder: Sendable {

@@ -1,4 +1,4 @@
-import Prometheus
+package import Prometheus
 
 /// The series of one kind of identity-provider call (`jwks`, `introspection`, `token`, `ldap`):
 /// `portcullis_idp_requests_total{kind,outcome}` and `portcullis_idp_duration_seconds{kind}`,

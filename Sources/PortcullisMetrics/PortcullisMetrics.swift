@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-import Prometheus
+package import Prometheus
 
 /// The series of the metrics contract, created once with their help text and served in the
 /// Prometheus text format.
@@ -12,7 +12,7 @@ import Prometheus
 ///   never paths, user names or tokens.
 public final class PortcullisMetrics: Sendable {
     /// The registry the series live in.
-    public let registry: PrometheusCollectorRegistry
+    package let registry: PrometheusCollectorRegistry
     private let process = ProcessMetrics()
     /// Every service's series, in the order they were made.
     private let services = NIOLockedValueBox<[ServiceMetrics]>([])
@@ -27,7 +27,13 @@ public final class PortcullisMetrics: Sendable {
         .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// Series in a registry of their own, exposed by ``exposition()``.
+    public convenience init() {
+        self.init(registry: PrometheusCollectorRegistry())
+    }
+
+    /// Series in `registry` (swift-prometheus' types stay out of the public API).
+    package init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
@@ -153,7 +159,7 @@ public final class PortcullisMetrics: Sendable {
     // MARK: Identity providers and tokens
 
     /// `portcullis_idp_requests_total{kind,outcome}`.
-    public func idpRequests(kind: String, outcome: String) -> Counter {
+    package func idpRequests(kind: String, outcome: String) -> Counter {
         self.registry.makeCounter(
             name: "portcullis_idp_requests_total",
             labels: [("kind", kind), ("outcome", outcome)],
@@ -162,7 +168,7 @@ public final class PortcullisMetrics: Sendable {
     }
 
     /// `portcullis_idp_duration_seconds{kind}`.
-    public func idpDuration(kind: String) -> DurationHistogram {
+    package func idpDuration(kind: String) -> DurationHistogram {
         self.registry.makeDurationHistogram(
             name: "portcullis_idp_duration_seconds",
             labels: [("kind", kind)],
@@ -172,7 +178,7 @@ public final class PortcullisMetrics: Sendable {
     }
 
     /// `portcullis_token_refreshes_total{service,outcome}`.
-    public func tokenRefreshes(service: String, outcome: String) -> Counter {
+    package func tokenRefreshes(service: String, outcome: String) -> Counter {
         self.registry.makeCounter(
             name: "portcullis_token_refreshes_total",
             labels: [("service", service), ("outcome", outcome)],
@@ -184,7 +190,7 @@ public final class PortcullisMetrics: Sendable {
 
     /// `portcullis_tls_handshake_failures_total{reason}`: handshakes on the gateway listener that
     /// failed, by a bounded set of reasons (see the gateway's `TLSHandshakeFailure`).
-    public func tlsHandshakeFailures(reason: String) -> Counter {
+    package func tlsHandshakeFailures(reason: String) -> Counter {
         self.registry.makeCounter(
             name: "portcullis_tls_handshake_failures_total",
             labels: [("reason", reason)],

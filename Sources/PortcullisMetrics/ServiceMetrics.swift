@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-import Prometheus
+package import Prometheus
 
 /// The per-service series of one service: `portcullis_requests_total`,
 /// `portcullis_auth_decisions_total`, `portcullis_forward_auth_decisions_total`,

@@ -1,4 +1,4 @@
-import Prometheus
+package import Prometheus
 
 /// Writes the services' series (``ServiceMetrics``) in the Prometheus text format, as
 /// swift-prometheus writes its own: a `# HELP` and `# TYPE` line per family, the labels in the

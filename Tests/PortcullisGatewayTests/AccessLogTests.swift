@@ -5,6 +5,7 @@ import PortcullisConfig
 import Testing
 
 @testable import PortcullisGateway
+import PortcullisTestSupport
 
 /// The access log: its line formats, its configuration, and a live gateway's log holding no secret.
 @Suite("Access log")

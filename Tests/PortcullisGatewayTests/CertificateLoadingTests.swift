@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import X509
+import PortcullisTestSupport
 
 /// Certificate, key and store problems stop `check` and `serve` with the file, line and key named.
 @Suite("Certificate loading")

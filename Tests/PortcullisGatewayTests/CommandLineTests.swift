@@ -8,6 +8,7 @@ import PortcullisAuth
 import PortcullisConfig
 import ServiceLifecycle
 import Testing
+import PortcullisTestSupport
 
 /// The command line of contract §2, run as a separate process.
 @Suite("Command line")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PortcullisTestSupport
 
 /// deploy/, each artifact checked by the tool made for it: hadolint, `kubectl kustomize` with
 /// `kubernetes-validate --strict`, promtool (rules, rule unit tests, the dashboard's queries, the

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @_spi(Fuzzing) import PortcullisAuth
+@_spi(Fuzzing) import PortcullisLDAP
 @_spi(Fuzzing) import PortcullisConfig
 @_spi(Fuzzing) import PortcullisGateway
 @_spi(Fuzzing) import PortcullisRedis
@@ -19,7 +20,7 @@ struct FuzzCorpusTests {
         "FuzzCompactJWT": AuthFuzzTargets.compactJWT,
         "FuzzJSONClaims": AuthFuzzTargets.jsonObject,
         "FuzzIntrospectionAnswer": AuthFuzzTargets.introspectionAnswer,
-        "FuzzLDAPFilter": AuthFuzzTargets.ldapFilterValue,
+        "FuzzLDAPFilter": LDAPFuzzTargets.ldapFilterValue,
         "FuzzRequestTarget": GatewayFuzzTargets.requestTarget,
         "FuzzForwardAuth": GatewayFuzzTargets.forwardAuthRequest,
         "FuzzUpstreamResponse": GatewayFuzzTargets.upstreamResponse,

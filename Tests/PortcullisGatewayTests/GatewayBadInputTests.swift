@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOHTTP1
 import Testing
+import PortcullisTestSupport
 
 /// Bad input is answered, never crashed on, and never changes what the gateway does next.
 @Suite("Gateway bad input")

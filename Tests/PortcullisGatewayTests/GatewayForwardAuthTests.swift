@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import PortcullisGateway
 import Testing
+import PortcullisTestSupport
 
 /// `[forwardAuth]`: Portcullis as the decision service of a proxy in front, over real HTTP on
 /// loopback — direct calls as Traefik and Envoy make them, and a real nginx with `auth_request`.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOPosix
 import Testing
+import PortcullisTestSupport
 
 /// What a reverse proxy owes its users on the wire (issue 16 §6), with raw bytes on both sides:
 /// a raw client socket, and a raw upstream that records exactly what reached it.

@@ -5,9 +5,11 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisConfig
 import PortcullisMetrics
 import Testing
+import PortcullisTestSupport
 
 /// OAuth2 token introspection (RFC 7662) end to end: a real authorization server
 /// (django-oauth-toolkit, `OAuth2Server`), tokens from its token endpoint, a real gateway and

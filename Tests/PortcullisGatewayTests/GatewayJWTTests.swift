@@ -10,6 +10,7 @@ import NIOSSL
 import PortcullisMetrics
 import Testing
 import X509
+import PortcullisTestSupport
 
 /// JWT validation end to end: tokens made by PyJWT (`JWTFixture`), a real gateway and upstream on
 /// loopback, keys from certificates, public keys, a trust store, a secret and live JWKS endpoints.

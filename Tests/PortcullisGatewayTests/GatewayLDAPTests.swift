@@ -5,6 +5,7 @@ import NIOHTTP1
 import PortcullisAuth
 import PortcullisMetrics
 import Testing
+import PortcullisTestSupport
 
 /// `ldapUserStoreConfig` end to end: a real slapd (`SlapdServer`, its log read to see what the
 /// gateway sent), a real gateway and upstream on loopback.

@@ -4,6 +4,7 @@ import NIOHTTP1
 import Foundation
 import NIOCore
 import Testing
+import PortcullisTestSupport
 
 /// The metrics contract (§5) on the metrics listener, checked by Prometheus' own linter.
 @Suite("Gateway metrics")

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import PortcullisMetrics
 import Testing
+import PortcullisTestSupport
 
 /// `upstreamClient.auth` end to end: the gateway replaces the client's `Authorization` with its
 /// own credentials toward the upstream (the echo shows what arrived). OAuth2 tokens come from a

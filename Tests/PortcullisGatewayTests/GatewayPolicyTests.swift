@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOHTTP1
+import PortcullisTestSupport
 import Testing
 
 /// The auth policy of contract §4, over real HTTP on loopback.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOHTTP1
 import Testing
+import PortcullisTestSupport
 
 /// Proxying per contract §4, against a real upstream on loopback.
 @Suite("Gateway proxy")

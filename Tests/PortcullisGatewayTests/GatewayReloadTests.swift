@@ -4,6 +4,7 @@ import NIOCore
 import PortcullisGateway
 import PortcullisMetrics
 import Testing
+import PortcullisTestSupport
 
 /// Hot reload (issue 18 §1) against a real gateway: what changes takes effect for the next
 /// request, what is broken or needs a restart changes nothing, and no request is lost meanwhile.

@@ -7,6 +7,7 @@ import NIOSSL
 import PortcullisMetrics
 import Testing
 import X509
+import PortcullisTestSupport
 
 /// HTTPS and mutual TLS on the listener, and TLS to upstreams, with certificates generated when
 /// the tests run and independent clients (curl, `openssl s_client`, Python `ssl`).

@@ -2,6 +2,7 @@ import Foundation
 import PortcullisConfig
 import PortcullisLoadTest
 import Testing
+import PortcullisTestSupport
 
 /// `portcullis loadtest`'s credential classes against a live gateway: minted JWTs (distinct ones
 /// each costing the gateway one cache miss), invalid JWT kinds, and an OAuth2 grant's token from

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 @testable import PortcullisLoadTest
 import Testing
+import PortcullisTestSupport
 
 /// What `portcullis loadtest` writes, read back by independent tools: the interval log by
 /// HdrHistogram's Python port, the SVG by Python's XML parser; the live progress intervals; the

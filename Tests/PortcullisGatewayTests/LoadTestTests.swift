@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 @testable import PortcullisLoadTest
 import Testing
+import PortcullisTestSupport
 
 /// `portcullis loadtest`'s engine against a live gateway over loopback: per-class statuses and
 /// histograms, accounting that adds up, the constant-rate schedule. Runs last half a second each;

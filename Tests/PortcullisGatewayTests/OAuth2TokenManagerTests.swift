@@ -4,6 +4,7 @@ import PortcullisClientAuth
 import PortcullisConfig
 import Synchronization
 import Testing
+import PortcullisTestSupport
 
 /// The OAuth2 token manager against a real authorization server (django-oauth-toolkit,
 /// `OAuth2Server`): each grant, renewal at expiry on a clock the test moves, one token request

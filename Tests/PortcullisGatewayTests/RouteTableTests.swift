@@ -2,6 +2,7 @@ import NIOHTTP1
 import HTTPTypes
 import HummingbirdCore
 import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisConfig
 import PortcullisMetrics
 import Testing

@@ -13,6 +13,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import PortcullisTestSupport
 #endif
 
 /// The shared store of the throttling limits: its config, the Redis client, the GCRA script on a

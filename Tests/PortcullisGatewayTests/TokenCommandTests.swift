@@ -1,6 +1,7 @@
 import Foundation
 import PortcullisConfig
 import Testing
+import PortcullisTestSupport
 
 /// `portcullis token` (contract §2), run as a process; its tokens are checked by PyJWT, an
 /// independent implementation, against public keys it generated itself.

@@ -2,6 +2,7 @@ import Benchmark
 import BenchmarkSupport
 import Crypto
 import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisConfig
 @_spi(Benchmarks) import PortcullisGateway
 import PortcullisMetrics

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOPosix
 @_spi(Benchmarks) import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisConfig
 
 /// The introspection hot path without sockets: a cached active token through the policy (allowed,

@@ -2,6 +2,7 @@ import Benchmark
 import BenchmarkSupport
 import Foundation
 import PortcullisAuth
+import PortcullisLDAP
 
 #if canImport(Glibc)
 import Glibc

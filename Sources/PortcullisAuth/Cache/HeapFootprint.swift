@@ -6,37 +6,37 @@ import PortcullisConfig
 ///
 /// An estimate, not an accounting: it leaves out allocator slack and pages not given back, so
 /// the process's RSS grows somewhat more (Benchmarks/e2e/cache-memory.sh prints both).
-enum HeapFootprint {
+package enum HeapFootprint {
     /// One malloc block with `payload` bytes.
-    static func block(_ payload: Int) -> Int {
+    package static func block(_ payload: Int) -> Int {
         max(32, (payload + 8 + 15) & ~15)
     }
 
-    static func string(_ string: String) -> Int {
+    package static func string(_ string: String) -> Int {
         let count = string.utf8.count
         // A native string's storage: a 32-byte header, the bytes and a terminating NUL.
         return count <= 15 ? 0 : Self.block(32 + count + 1)
     }
 
-    static func strings(_ strings: [String]) -> Int {
+    package static func strings(_ strings: [String]) -> Int {
         guard !strings.isEmpty else { return 0 }
         return Self.block(32 + MemoryLayout<String>.stride * strings.capacity) + strings.reduce(0) { $0 + Self.string($1) }
     }
 
     /// A native dictionary's one block: header, occupancy bitmap, keys and values, for its
     /// power-of-two bucket count (its capacity is 3/4 of it).
-    static func table(capacity: Int, keyStride: Int, valueStride: Int) -> Int {
+    package static func table(capacity: Int, keyStride: Int, valueStride: Int) -> Int {
         guard capacity > 0 else { return 0 }
         var buckets = 1
         while buckets * 3 < capacity * 4 { buckets <<= 1 }
         return Self.block(80 + (buckets + 63) / 64 * 8 + buckets * (keyStride + valueStride))
     }
 
-    static func principal(_ principal: Principal) -> Int {
+    package static func principal(_ principal: Principal) -> Int {
         Self.string(principal.subject) + Self.strings(principal.scopes) + Self.claims(principal.claims)
     }
 
-    static func claims(_ claims: [String: ClaimValue]) -> Int {
+    package static func claims(_ claims: [String: ClaimValue]) -> Int {
         guard !claims.isEmpty else { return 0 }
         var total = Self.table(capacity: claims.capacity, keyStride: MemoryLayout<String>.stride, valueStride: MemoryLayout<ClaimValue>.stride)
         for (name, value) in claims {
@@ -45,7 +45,7 @@ enum HeapFootprint {
         return total
     }
 
-    static func claim(_ value: ClaimValue) -> Int {
+    package static func claim(_ value: ClaimValue) -> Int {
         switch value {
         case .string(let string):
             return Self.string(string)

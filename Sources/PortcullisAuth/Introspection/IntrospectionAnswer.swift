@@ -6,26 +6,26 @@ import PortcullisConfig
 /// A member of the wrong type makes the whole answer unusable (the token is then treated as not
 /// authenticated); nothing is guessed or coerced beyond what Ballerina accepts (`exp` as a numeric
 /// string).
-struct IntrospectionAnswer: Sendable, Equatable {
+public struct IntrospectionAnswer: Sendable, Equatable {
     /// `active`; absent means `false`.
-    var active: Bool
+    public var active: Bool
     /// The scopes under the configured scope key: a space-separated string or an array of strings.
-    var scopes: [String]
+    public var scopes: [String]
     /// `exp`, seconds since the epoch.
-    var expiresAt: Double?
+    public var expiresAt: Double?
     /// `sub`, else `username`, else `client_id`; empty when the answer names nobody.
-    var subject: String
+    public var subject: String
     /// Every other member of the answer, for the principal's claims.
-    var claims: [String: ClaimValue]
+    public var claims: [String: ClaimValue]
 
     /// Why an answer cannot be used.
-    enum Failure: Error, Equatable, CustomStringConvertible {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
         /// The body is not a JSON object.
         case notJSON(String)
         /// A member has a type RFC 7662 does not allow.
         case wrongType(member: String, expected: String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notJSON(let reason): "the answer is not a JSON object: \(reason)"
             case .wrongType(let member, let expected): "the answer's \"\(member)\" is not \(expected)"
@@ -34,9 +34,9 @@ struct IntrospectionAnswer: Sendable, Equatable {
     }
 
     /// The largest answer read; RFC 7662 answers are a few hundred bytes.
-    static let maximumBodySize = 64 * 1024
+    public static let maximumBodySize = 64 * 1024
 
-    static func parse(_ body: [UInt8], scopeKey: String) throws(Failure) -> IntrospectionAnswer {
+    public static func parse(_ body: [UInt8], scopeKey: String) throws(Failure) -> IntrospectionAnswer {
         let object: [String: ClaimValue]
         do {
             object = try JSONClaimsParser.parseObject(body)

@@ -24,7 +24,7 @@ public final class IntrospectionAuthenticator: Authenticator {
     public var scheme: CredentialScheme { .bearer }
 
     /// The endpoint this entry asks.
-    public let endpoint: IntrospectionEndpoint
+    public let endpoint: any IntrospectionClient
     private let active: BoundedCache<TokenDigest, CachedPrincipal>?
     private let inactive: BoundedCache<TokenDigest, AuthFailure>?
     private let scopeSets = ScopeSetInterner()
@@ -43,7 +43,7 @@ public final class IntrospectionAuthenticator: Authenticator {
     ///   - clock: seconds since the epoch; tests move it.
     public init(
         config: IntrospectionConfig,
-        endpoint: IntrospectionEndpoint,
+        endpoint: any IntrospectionClient,
         metrics: PortcullisMetrics? = nil,
         claims: PrincipalClaims = .kept,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }

@@ -6,16 +6,16 @@ import PortcullisConfig
 /// Members are read one key at a time, so one key of a type Portcullis does not verify with
 /// (`oct`, an encryption key, a curve it does not support) is skipped rather than failing the set.
 /// Private members are never read. Key objects are built by jwt-kit.
-enum JWKSDocument {
+package enum JWKSDocument {
     /// The most bytes read from a JWKS endpoint.
-    static let maximumBodySize = 1 << 20
+    package static let maximumBodySize = 1 << 20
 
-    struct Failure: Error, Equatable {
-        let reason: String
+    package struct Failure: Error, Equatable {
+        package let reason: String
     }
 
     /// The usable keys of `body`, at most `capacity` of them, and why others were skipped.
-    static func keys(from body: [UInt8], capacity: Int) async throws(Failure) -> (keys: [JWTVerificationKey], skipped: [String]) {
+    package static func keys(from body: [UInt8], capacity: Int) async throws(Failure) -> (keys: [JWTVerificationKey], skipped: [String]) {
         let document: [String: ClaimValue]
         do {
             document = try JSONClaimsParser.parseObject(body)

@@ -10,9 +10,9 @@ import X509
 
 /// Loads the fixed keys of a JWT entry (`certFile`, `publicKey`, `trustStoreConfig`, `secret`), reporting every
 /// problem against the config line that named the file, as `portcullis check` shows them.
-enum JWTKeyLoader {
+package enum JWTKeyLoader {
     /// The key of a fixed source, or `nil` after recording why not in `material`.
-    static func key(for signature: JWTSignatureConfig, material: inout TLSMaterial) async -> JWTVerificationKey? {
+    package static func key(for signature: JWTSignatureConfig, material: inout TLSMaterial) async -> JWTVerificationKey? {
         let key: JWTPublicKey
         let location: ConfigLocation
         switch signature {
@@ -54,7 +54,7 @@ enum JWTKeyLoader {
     }
 
     /// Whether a PEM public key, or a certificate's key, is the quickstart's development key.
-    static func isDevelopmentKey(_ pem: String) -> Bool {
+    package static func isDevelopmentKey(_ pem: String) -> Bool {
         guard let development = try? Certificate.PublicKey(pemEncoded: QuickstartDevelopmentKey.publicKeyPEM) else { return false }
         if pem.contains("-----BEGIN CERTIFICATE-----") {
             return (try? Certificate(pemEncoded: pem))?.publicKey == development

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisClientAuth
 import PortcullisConfig
 import PortcullisMetrics

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import PortcullisAuth
+import PortcullisAuthEngine
 
 /// Whether the gateway should be sent traffic, as `/readyz` tells load balancers and Kubernetes:
 /// the config is loaded (this exists only then), the listener accepts connections and is not

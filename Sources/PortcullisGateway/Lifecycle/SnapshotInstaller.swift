@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisConfig
 import PortcullisMetrics
 

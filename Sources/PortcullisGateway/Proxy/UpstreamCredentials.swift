@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOSSL
-import Prometheus
+internal import Prometheus
 import PortcullisClientAuth
 import PortcullisConfig
 import PortcullisMetrics

@@ -1,4 +1,5 @@
 import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisConfig
 import PortcullisMetrics
 

@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import PortcullisAuth
+import PortcullisAuthEngine
 import PortcullisConfig
 import PortcullisMetrics
 

@@ -1,6 +1,6 @@
 import NIOSSL
 import PortcullisMetrics
-import Prometheus
+internal import Prometheus
 
 /// Why a TLS handshake on the listener failed, as a bounded set of metric label values.
 enum TLSHandshakeFailure: String, CaseIterable, Sendable {

@@ -12,6 +12,7 @@ import PortcullisGateway
 import PortcullisMetrics
 import ServiceLifecycle
 import Testing
+import PortcullisTestSupport
 
 /// Runs a real gateway and a real upstream on loopback for the duration of a test.
 enum GatewayHarness {
@@ -23,11 +24,7 @@ enum GatewayHarness {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    static var quietLogger: Logger {
-        var logger = Logger(label: "portcullis-test")
-        logger.logLevel = .critical
-        return logger
-    }
+    static var quietLogger: Logger { .quiet }
 
     struct Context: Sendable {
         let gatewayPort: Int
