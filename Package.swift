@@ -313,6 +313,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PortcullisMetricsTests",
+            dependencies: ["PortcullisMetrics"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PortcullisLDAPTests",
             dependencies: [
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -2,13 +2,16 @@ package import Prometheus
 
 /// The series one cache reports: `portcullis_cache_lookups_total{cache,result}`,
 /// `portcullis_cache_entries{cache}` and `portcullis_cache_bytes{cache}` (an estimate).
+///
+/// Lookups are counted per thread shard (every cache hit on every event loop counts one), the
+/// gauges only when the cache changes.
 public struct CacheMetrics: Sendable {
-    package let hits: Counter
-    package let misses: Counter
-    package let entries: Gauge
-    package let bytes: Gauge
+    private let hits: ShardedCounter
+    private let misses: ShardedCounter
+    private let entries: Gauge
+    private let bytes: Gauge
 
-    package init(hits: Counter, misses: Counter, entries: Gauge, bytes: Gauge) {
+    init(hits: ShardedCounter, misses: ShardedCounter, entries: Gauge, bytes: Gauge) {
         self.hits = hits
         self.misses = misses
         self.entries = entries

@@ -1,10 +1,8 @@
-package import Prometheus
-
 /// A handle that records durations into one histogram series.
 public struct DurationRecorder: Sendable {
-    private let histogram: DurationHistogram
+    private let histogram: ShardedHistogram
 
-    init(_ histogram: DurationHistogram) {
+    init(_ histogram: ShardedHistogram) {
         self.histogram = histogram
     }
 

@@ -16,6 +16,10 @@ public final class PortcullisMetrics: Sendable {
     private let process = ProcessMetrics()
     /// Every service's series, in the order they were made.
     private let services = NIOLockedValueBox<[ServiceMetrics]>([])
+    /// `portcullis_auth_duration_seconds` per auth method, in the order they were made.
+    private let authDurations = NIOLockedValueBox<[(auth: String, histogram: ShardedHistogram)]>([])
+    /// `portcullis_cache_lookups_total` per cache, in the order they were made.
+    private let cacheLookups = NIOLockedValueBox<[(cache: String, hits: ShardedCounter, misses: ShardedCounter)]>([])
     /// The `portcullis_config_info` series of the configuration now served.
     private let configInfo = NIOLockedValueBox<Gauge?>(nil)
 
@@ -114,35 +118,31 @@ public final class PortcullisMetrics: Sendable {
 
     // MARK: Auth
 
-    /// `portcullis_auth_duration_seconds{auth}`.
+    /// `portcullis_auth_duration_seconds{auth}`: the same series for the same `auth`, recorded
+    /// per thread shard (no lock shared between event loops).
     public func authDuration(auth: String) -> DurationRecorder {
-        DurationRecorder(self.authDurationHistogram(auth: auth))
-    }
-
-    func authDurationHistogram(auth: String) -> DurationHistogram {
-        self.registry.makeDurationHistogram(
-            name: "portcullis_auth_duration_seconds",
-            labels: [("auth", auth)],
-            buckets: Self.durationBuckets,
-            help: "Time spent in one authenticator, by auth method."
-        )
+        let histogram = self.authDurations.withLockedValue { series in
+            if let existing = series.first(where: { $0.auth == auth }) { return existing.histogram }
+            let made = ShardedHistogram()
+            series.append((auth, made))
+            return made
+        }
+        return DurationRecorder(histogram)
     }
 
     // MARK: Caches
 
-    /// The lookup counters and the size gauge of one cache.
+    /// The lookup counters and the size gauges of one cache; the same series for the same `name`.
     public func cache(_ name: String) -> CacheMetrics {
-        CacheMetrics(
-            hits: self.registry.makeCounter(
-                name: "portcullis_cache_lookups_total",
-                labels: [("cache", name), ("result", "hit")],
-                help: "Cache lookups, by cache and result."
-            ),
-            misses: self.registry.makeCounter(
-                name: "portcullis_cache_lookups_total",
-                labels: [("cache", name), ("result", "miss")],
-                help: "Cache lookups, by cache and result."
-            ),
+        let lookups = self.cacheLookups.withLockedValue { series in
+            if let existing = series.first(where: { $0.cache == name }) { return (existing.hits, existing.misses) }
+            let made = (hits: ShardedCounter(), misses: ShardedCounter())
+            series.append((name, made.hits, made.misses))
+            return made
+        }
+        return CacheMetrics(
+            hits: lookups.0,
+            misses: lookups.1,
             entries: self.registry.makeGauge(
                 name: "portcullis_cache_entries",
                 labels: [("cache", name)],
@@ -200,11 +200,28 @@ public final class PortcullisMetrics: Sendable {
 
     // MARK: Exposition
 
-    /// The whole exposition: every registered series, the services' series, then the process metrics.
+    /// The whole exposition: every registered series, the services' series, the cache lookups and
+    /// auth durations (sharded), then the process metrics.
     public func exposition() -> [UInt8] {
         var buffer = self.registry.emitToBuffer()
         let services = self.services.withLockedValue { $0 }
         ServiceSeriesExposition(services: services.map { ($0.service, $0.snapshot()) }).emit(into: &buffer)
+        let lookups = self.cacheLookups.withLockedValue { $0 }
+        ServiceSeriesExposition.counterFamily(
+            "portcullis_cache_lookups_total",
+            help: "Cache lookups, by cache and result.",
+            series: lookups.flatMap { cache in
+                [([("cache", cache.cache), ("result", "hit")], cache.hits.value), ([("cache", cache.cache), ("result", "miss")], cache.misses.value)]
+            },
+            into: &buffer
+        )
+        let durations = self.authDurations.withLockedValue { $0 }
+        ServiceSeriesExposition.histogramFamily(
+            "portcullis_auth_duration_seconds",
+            help: "Time spent in one authenticator, by auth method.",
+            series: durations.map { ([("auth", $0.auth)], $0.histogram.snapshot()) },
+            into: &buffer
+        )
         self.process.emit(into: &buffer)
         return buffer
     }

@@ -128,7 +128,7 @@ public final class ServiceMetrics: Sendable {
         self.shards[index >= 0 && index < self.shards.count ? index : 0]
     }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
+    static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return max(0, seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
     }

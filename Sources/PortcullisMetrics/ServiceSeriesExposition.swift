@@ -49,15 +49,10 @@ struct ServiceSeriesExposition {
         into buffer: inout [UInt8],
         series: (ServiceMetrics.Counts) -> [([(String, String)], Int)]
     ) {
-        var lines: [UInt8] = []
-        for service in self.services {
-            for (labels, value) in series(service.counts) {
-                Self.appendSeries(name, labels: [("service", service.name)] + labels, value: String(value), into: &lines)
-            }
+        let all = self.services.flatMap { service in
+            series(service.counts).map { labels, value in ([("service", service.name)] + labels, value) }
         }
-        guard !lines.isEmpty else { return }
-        Self.appendHeader(name, help: help, type: "counter", into: &buffer)
-        buffer.append(contentsOf: lines)
+        Self.counterFamily(name, help: help, series: all, into: &buffer)
     }
 
     private func histogramFamily(
@@ -66,11 +61,29 @@ struct ServiceSeriesExposition {
         into buffer: inout [UInt8],
         histogram: (ServiceMetrics.Counts) -> ServiceMetrics.HistogramCounts
     ) {
-        guard !self.services.isEmpty else { return }
+        Self.histogramFamily(name, help: help, series: self.services.map { ([("service", $0.name)], histogram($0.counts)) }, into: &buffer)
+    }
+
+    /// A counter family: its header, then one line per series; nothing when there is no series.
+    static func counterFamily(_ name: String, help: String, series: [([(String, String)], Int)], into buffer: inout [UInt8]) {
+        guard !series.isEmpty else { return }
+        Self.appendHeader(name, help: help, type: "counter", into: &buffer)
+        for (labels, value) in series {
+            Self.appendSeries(name, labels: labels, value: String(value), into: &buffer)
+        }
+    }
+
+    /// A histogram family with ``PortcullisMetrics/durationBuckets``: cumulative buckets with `le`
+    /// in seconds, then the sum and the count of each series; nothing when there is no series.
+    static func histogramFamily(
+        _ name: String,
+        help: String,
+        series: [([(String, String)], ServiceMetrics.HistogramCounts)],
+        into buffer: inout [UInt8]
+    ) {
+        guard !series.isEmpty else { return }
         Self.appendHeader(name, help: help, type: "histogram", into: &buffer)
-        for service in self.services {
-            let counts = histogram(service.counts)
-            let labels = [("service", service.name)]
+        for (labels, counts) in series {
             var cumulative = 0
             for (index, bound) in PortcullisMetrics.durationBuckets.enumerated() {
                 cumulative += counts.buckets[index]
