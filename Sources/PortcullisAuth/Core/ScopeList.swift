@@ -14,7 +14,10 @@ enum ScopeList {
     static func split(_ text: String, separators: [UInt8] = [UInt8(ascii: " ")]) -> [String] {
         var text = text
         return text.withUTF8 { bytes in
+            // One allocation for the array: room for every word, counted first (growing it
+            // word by word took three for "read write orders:read").
             var words: [String] = []
+            words.reserveCapacity(1 + bytes.reduce(0) { $0 + (separators.contains($1) ? 1 : 0) })
             var start = 0
             for index in 0...bytes.count where index == bytes.count || separators.contains(bytes[index]) {
                 if index > start {
