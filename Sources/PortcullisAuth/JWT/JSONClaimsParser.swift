@@ -310,11 +310,13 @@ import PortcullisConfig
     }
 
     private mutating func array(depth: Int) throws(Failure) -> [ClaimValue] {
-        // Claims arrays are short (`aud`, `scope`, roles): room for four at once, where growing
-        // one element at a time allocated twice for two.
+        // Claims arrays are short (`aud`, `scope`, roles): room for four at the first element,
+        // where growing one element at a time allocated twice for two (and `[]` allocates nothing).
         var elements: [ClaimValue] = []
-        elements.reserveCapacity(4)
-        try self.forEachElement(depth: depth) { parser throws(Failure) in elements.append(try parser.value(depth: depth)) }
+        try self.forEachElement(depth: depth) { parser throws(Failure) in
+            if elements.isEmpty { elements.reserveCapacity(4) }
+            elements.append(try parser.value(depth: depth))
+        }
         return elements
     }
 
