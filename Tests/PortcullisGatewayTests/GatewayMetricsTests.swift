@@ -54,7 +54,7 @@ struct GatewayMetricsTests {
     /// Status and body of `path` on the metrics listener.
     static func probe(_ gateway: GatewayHarness.Context, _ path: String) async throws -> (Int, String) {
         let port = try #require(gateway.metricsPort)
-        let response = try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(5))
+        let response = try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 65536)
         return (Int(response.status.code), String(buffer: body))
     }
@@ -87,7 +87,7 @@ struct GatewayMetricsTests {
     func otherPaths() async throws {
         try await GatewayHarness.run(GatewayConfigs.gateway) { gateway in
             let port = try #require(gateway.metricsPort)
-            let response = try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/other"), timeout: .seconds(5))
+            let response = try await GatewayHarness.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/other"), timeout: .seconds(30))
             #expect(response.status.code == 404)
         }
     }
