@@ -14,14 +14,18 @@ import Darwin
 public enum LoadTest {
     /// Runs `plan`; `progress` is called once per `plan.progressInterval` and once more, marked
     /// final, for the rest after the end.
+    ///
+    /// `renewals` name the classes whose credentials expire during the run, and where their
+    /// current ones come from (asked outside every request's measured time).
     public static func run(
         _ plan: LoadTestPlan,
+        renewals: [CredentialRenewal] = [],
         progress: @escaping @Sendable (LoadTestProgress) async -> Void = { _ in }
     ) async throws -> LoadTestReport {
         let threads = max(1, min(plan.threads, plan.connections))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         do {
-            let report = try await Self.run(plan, threads: threads, on: group, progress: progress)
+            let report = try await Self.run(plan, threads: threads, on: group, renewals: renewals, progress: progress)
             try? await group.shutdownGracefully()
             return report
         } catch {
@@ -34,17 +38,15 @@ public enum LoadTest {
         _ plan: LoadTestPlan,
         threads: Int,
         on group: MultiThreadedEventLoopGroup,
+        renewals: [CredentialRenewal],
         progress: @escaping @Sendable (LoadTestProgress) async -> Void
     ) async throws -> LoadTestReport {
         let loops = Array(group.makeIterator())
-        var drivers: [LoopDriver] = []
-        for (index, loop) in loops.enumerated() {
+        let drivers = loops.enumerated().map { index, loop in
             func share(_ total: Int) -> Int { total / threads + (index < total % threads ? 1 : 0) }
-            drivers.append(
-                LoopDriver(
-                    loop: loop, index: index, of: threads, plan: plan, connections: share(plan.connections),
-                    requestLimit: plan.requestLimit.map(share)
-                )
+            return LoopDriver(
+                loop: loop, index: index, of: threads, plan: plan, connections: share(plan.connections),
+                requestLimit: plan.requestLimit.map(share)
             )
         }
         for driver in drivers {
@@ -54,6 +56,12 @@ public enum LoadTest {
         let start = Int64(NIODeadline.now().uptimeNanoseconds)
         let measuredStartEpoch = Self.epochSeconds() + Double(plan.warmup.nanoseconds) / 1e9
         let results = drivers.map { $0.run(start: start) }
+        let renewers = renewals.compactMap { renewal in
+            plan.classes.firstIndex { $0.name == renewal.className }.map { index in
+                Task { await Self.renew(classIndex: index, of: plan, by: renewal, on: drivers) }
+            }
+        }
+        defer { for renewer in renewers { renewer.cancel() } }
         // Reports each interval of the measured time at its end until cancelled; returns the
         // index of the interval still open.
         let reporter = Task { () -> Int in
@@ -83,7 +91,13 @@ public enum LoadTest {
                 let result = try await future.get()
                 for index in classes.indices {
                     classes[index].add(result.classes[index])
-                    credentialsUsed[index] += result.credentialsUsed[index]
+                    // Variants shared out between the loops add up; a credential every loop
+                    // sends (the class's only one, or too few variants to go round) counts once.
+                    if plan.classes[index].variants.count >= threads {
+                        credentialsUsed[index] += result.credentialsUsed[index]
+                    } else {
+                        credentialsUsed[index] = max(credentialsUsed[index], result.credentialsUsed[index])
+                    }
                     sent[index] += result.sent[index]
                 }
                 accounting.add(result.accounting)
@@ -113,6 +127,22 @@ public enum LoadTest {
             measuredNanoseconds: max(endedAt - measureFrom, 1),
             cpuShare: wall > 0 ? Double(cpu) / (Double(wall) * Double(threads)) : 0
         )
+    }
+
+    /// Asks `renewal` for the class's fields every `renewal.interval` until cancelled, and hands
+    /// each change to every loop.
+    private static func renew(classIndex: Int, of plan: LoadTestPlan, by renewal: CredentialRenewal, on drivers: [LoopDriver]) async {
+        var current = plan.classes[classIndex]
+        while !Task.isCancelled {
+            do { try await Task.sleep(nanoseconds: UInt64(max(renewal.interval.nanoseconds, 1_000_000))) } catch { return }
+            guard let fields = await renewal.current() else { continue }
+            let renewed = current.renewing(fields)
+            guard renewed != current else { continue }
+            current = renewed
+            for driver in drivers {
+                driver.loop.execute { driver.renew(classIndex: classIndex, as: renewed) }
+            }
+        }
     }
 
     /// Interval `index` of the measured time (the last one, `final`, takes whatever is left).

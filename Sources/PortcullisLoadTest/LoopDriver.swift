@@ -41,10 +41,17 @@ final class LoopDriver: @unchecked Sendable {
 
     let loop: any EventLoop
     private let plan: LoadTestPlan
+    /// This loop's index among the run's `loops`.
+    private let index: Int
+    private let loops: Int
     /// Per class, the request of each credential this loop sends.
-    private let requests: [[LoadRequest]]
+    private var requests: [[LoadRequest]]
     private var nextVariant: [Int]
     private var sends: [Int]
+    /// Per class, renewed credentials this loop sent (``CredentialRenewal``), and whether the
+    /// latest one has not been sent yet.
+    private var renewalsSent: [Int]
+    private var renewalPending: [Bool]
     private let connectionCount: Int
     /// This loop's share of the schedule (open loop).
     private let schedule: RateSchedule?
@@ -84,17 +91,32 @@ final class LoopDriver: @unchecked Sendable {
     init(loop: any EventLoop, index: Int, of loops: Int, plan: LoadTestPlan, connections: Int, requestLimit: Int?) {
         self.loop = loop
         self.plan = plan
-        self.requests = plan.classes.map { requestClass in
-            requestClass.variants(forLoop: index, of: loops).map { requestClass.request(for: plan.target, extra: $0, transport: plan.transport) }
-        }
+        self.index = index
+        self.loops = loops
+        self.requests = plan.classes.map { Self.requests(of: $0, loop: index, of: loops, plan: plan) }
         self.nextVariant = Array(repeating: 0, count: plan.classes.count)
         self.sends = Array(repeating: 0, count: plan.classes.count)
+        self.renewalsSent = Array(repeating: 0, count: plan.classes.count)
+        self.renewalPending = Array(repeating: false, count: plan.classes.count)
         self.rotation = RequestClass.rotation(plan.classes)
         self.connectionCount = connections
         self.schedule = plan.model.schedule?.share(of: loops)
         self.requestLimit = requestLimit
         self.statistics = Array(repeating: ClassStatistics(), count: plan.classes.count)
         self.current = (0, Interval(classCount: plan.classes.count))
+    }
+
+    /// The request of each credential of `requestClass` that loop `index` of `loops` sends.
+    private static func requests(of requestClass: RequestClass, loop index: Int, of loops: Int, plan: LoadTestPlan) -> [LoadRequest] {
+        requestClass.variants(forLoop: index, of: loops).map { requestClass.request(for: plan.target, extra: $0, transport: plan.transport) }
+    }
+
+    /// From its next request on, the class at `classIndex` sends `renewed`'s fields (a
+    /// credential renewed during the run). Called on the loop.
+    func renew(classIndex: Int, as renewed: RequestClass) {
+        self.requests[classIndex] = Self.requests(of: renewed, loop: self.index, of: self.loops, plan: self.plan)
+        self.nextVariant[classIndex] = 0
+        self.renewalPending[classIndex] = true
     }
 
     // MARK: Connections
@@ -289,6 +311,10 @@ final class LoopDriver: @unchecked Sendable {
         let variant = self.nextVariant[classIndex]
         self.nextVariant[classIndex] = variant + 1 == variants.count ? 0 : variant + 1
         self.sends[classIndex] += 1
+        if self.renewalPending[classIndex] {
+            self.renewalPending[classIndex] = false
+            self.renewalsSent[classIndex] += 1
+        }
         slot.outstanding = .init(classIndex: classIndex, intended: intended, sent: now, measured: intended >= self.measureFrom)
         slot.connection.send(variants[variant], on: slot)
     }
@@ -362,7 +388,7 @@ final class LoopDriver: @unchecked Sendable {
         }
         self.accounting.notSent += self.waiting.filter { $0.intended >= self.measureFrom }.count
         self.waiting.removeAll()
-        let used = zip(self.sends, self.requests).map { min($0, $1.count) }
+        let used = self.requests.indices.map { min(self.sends[$0], self.requests[$0].count) + self.renewalsSent[$0] }
         self.finished?.succeed(
             Result(classes: self.statistics, accounting: self.accounting, lateness: self.lateness, credentialsUsed: used, sent: self.sends, endedAt: end)
         )

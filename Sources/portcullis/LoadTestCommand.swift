@@ -81,7 +81,7 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The password of an encrypted PEM key given with --jwt-key.")
     var jwtKeyPassword: String?
 
-    @Option(name: .long, help: "A class named oauth2: a TOML file holding an OAuth2 grant record as in the gateway config; its token is fetched before the run.")
+    @Option(name: .long, help: "A class named oauth2: a TOML file holding an OAuth2 grant record as in the gateway config; its token is fetched before the run and renewed during it, outside the measured latency.")
     var oauth2Config: String?
 
     @Option(
@@ -189,7 +189,25 @@ struct LoadTestCommand: AsyncParsableCommand {
         let duration = self.duration.flatMap(Self.timeAmount) ?? (self.requests == nil ? .seconds(10) : .hours(24 * 365))
         let warmup = Self.timeAmount(self.warmup) ?? .zero
         let timeout = Self.timeAmount(self.timeout) ?? .seconds(10)
-        var classes = try await LoadTestCredentials(command: self, lifetime: warmup + duration + timeout).classes()
+        let credentials = try await LoadTestCredentials(command: self, lifetime: warmup + duration + timeout).prepare()
+        do {
+            try await self.run(credentials, target: target, transport: transport, duration: duration, warmup: warmup, timeout: timeout)
+            await credentials.shutdown()
+        } catch {
+            await credentials.shutdown()
+            throw error
+        }
+    }
+
+    private func run(
+        _ credentials: LoadTestCredentials.Prepared,
+        target: LoadTestTarget,
+        transport: LoadTestTransport,
+        duration: TimeAmount,
+        warmup: TimeAmount,
+        timeout: TimeAmount
+    ) async throws {
+        var classes = credentials.classes
         if let mix = self.mix {
             do {
                 try Self.apply(mix: mix, to: &classes)
@@ -226,7 +244,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         if !self.quiet, warmup.nanoseconds > 0 { printError("warming up for \(self.warmup)...") }
         let report: LoadTestReport
         do {
-            report = try await LoadTest.run(plan) { progress in await output.record(progress) }
+            report = try await LoadTest.run(plan, renewals: credentials.renewals) { progress in await output.record(progress) }
         } catch {
             await output.finish()
             printError("error: \(self.url): \(error)")

@@ -5,6 +5,7 @@ import NIOCore
 import PortcullisClientAuth
 import PortcullisConfig
 import PortcullisLoadTest
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -62,10 +63,24 @@ struct LoadTestCredentials {
         return (iss, sub, aud, custom)
     }
 
-    func classes() async throws -> [RequestClass] {
+    /// The classes of a run, and what renews their credentials while it goes on.
+    struct Prepared {
+        var classes: [RequestClass]
+        var renewals: [CredentialRenewal] = []
+        /// The OAuth2 grant's client, kept for the run: its token manager renews the token.
+        var oauth2Client: AuthenticatedHTTPClient?
+
+        /// Closes what renewed the credentials (after the run).
+        func shutdown() async {
+            await self.oauth2Client?.shutdown()
+        }
+    }
+
+    func prepare() async throws -> Prepared {
         let command = self.command
         let common = command.header.compactMap(LoadTestCommand.headerField)
         var classes: [RequestClass] = []
+        var prepared = Prepared(classes: [])
         if let basic = command.basic {
             func authorization(_ credentials: String) -> (String, String) {
                 ("authorization", "Basic " + Data(credentials.utf8).base64EncodedString())
@@ -89,8 +104,10 @@ struct LoadTestCredentials {
             classes.append(RequestClass(name: "jwt", headers: headers, variants: variants))
         }
         if let path = command.oauth2Config {
-            let token = try await Self.oauth2Authorization(path)
+            let (token, client) = try await Self.oauth2Authorization(path)
             classes.append(RequestClass(name: "oauth2", headers: common + [("authorization", token)]))
+            prepared.oauth2Client = client
+            prepared.renewals.append(Self.renewal(of: "oauth2", by: client, path: path))
         }
         if classes.isEmpty && command.invalid.isEmpty { classes.append(RequestClass(name: "default", headers: common)) }
         var seen = Set<String>()
@@ -98,7 +115,8 @@ struct LoadTestCredentials {
             let credential = try self.invalidCredential(kind, jwt: jwt)
             classes.append(RequestClass(name: "invalid-\(kind)", headers: common + [credential], expectation: .status(401)))
         }
-        return classes
+        prepared.classes = classes
+        return prepared
     }
 
     /// `--jwt-unique` tokens, minted before the run (printed progress when many).
@@ -151,8 +169,9 @@ struct LoadTestCredentials {
     }
 
     /// The `Authorization` value from an OAuth2 grant record, fetched through the token manager
-    /// the gateway's outbound credentials use.
-    private static func oauth2Authorization(_ path: String) async throws -> String {
+    /// the gateway's outbound credentials use, and the client that holds it (the caller shuts it
+    /// down).
+    private static func oauth2Authorization(_ path: String) async throws -> (String, AuthenticatedHTTPClient) {
         let record: ClientAuthConfig
         do {
             record = try ConfigLoader.loadClientAuth(file: path)
@@ -182,8 +201,29 @@ struct LoadTestCredentials {
             printError("error: --oauth2-config \(path): no token: \(error)")
             throw ExitStatus.runtime
         }
-        await client.shutdown()
-        return authorization
+        return (authorization, client)
+    }
+
+    /// Renews the class's token while the run goes on: the token manager starts a renewal in the
+    /// last tenth of the token's life (at most a minute ahead), which the next ask, 100 ms later at
+    /// most, picks up. A failed renewal is said once per failure streak; the class keeps its
+    /// token, whose expiry then shows as 401s.
+    private static func renewal(of className: String, by client: AuthenticatedHTTPClient, path: String) -> CredentialRenewal {
+        let failing = Mutex(false)
+        return CredentialRenewal(className: className, interval: .milliseconds(100)) {
+            do {
+                let authorization = try await client.credential.authorization()
+                failing.withLock { $0 = false }
+                return [("authorization", authorization)]
+            } catch {
+                let first = failing.withLock { failing in
+                    defer { failing = true }
+                    return !failing
+                }
+                if first { printError("warning: --oauth2-config \(path): the token could not be renewed: \(error)") }
+                return nil
+            }
+        }
     }
 
     /// The `Authorization` field of an invalid kind.

@@ -124,6 +124,42 @@ struct LoadTestCredentialTests {
         }
     }
 
+    @Test("--oauth2-config: a token that expires during the run is renewed by the token manager, and every request still gets 200")
+    func oauth2Renewal() async throws {
+        // Tokens of 4 s, used for 3 (clockSkew 1): the token manager renews each in its last
+        // 0.3 s of use, a second before the server would call it inactive. A run of 8 s needs
+        // at least three tokens; one not renewed would get 401 from the gateway once expired.
+        try await OAuth2Server.run(accessTokenSeconds: 4) { server in
+            try await GatewayHarness.run(GatewayIntrospectionTests.config(url: server.introspectionURL)) { gateway in
+                let record = try CommandRunner.temporaryFile(
+                    """
+                    tokenUrl = "\(server.tokenURL)"
+                    clientId = "\(OAuth2Server.gateway.id)"
+                    clientSecret = "\(OAuth2Server.gateway.secret)"
+                    scopes = ["read"]
+                    clockSkew = 1
+                    """,
+                    name: "grant.toml"
+                )
+                let json = try CommandRunner.temporaryFile("", name: "report.json")
+                let result = try await CommandRunner.runAsync([
+                    "loadtest", gateway.base + "/api/orders", "--rate", "40", "--duration", "8s", "--connections", "4", "--threads", "2",
+                    "--oauth2-config", record, "--json", json, "--quiet",
+                ])
+                #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+                let report = try JSONDecoder().decode(LoadTestReport.JSON.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+                let oauth2 = try #require(report.classes["oauth2"])
+                #expect(Array(oauth2.statuses.keys) == ["200"], "\(oauth2.statuses)")
+                #expect(report.accounting.errored == 0 && report.accounting.timedOut == 0, "\(report.accounting)")
+                // Both loops send every token: each counts once.
+                #expect(oauth2.credentials >= 3, "\(result.stdout)")
+                #expect(oauth2.credentials <= 4, "\(result.stdout)")
+                let requests = try await server.tokenRequests()
+                #expect((requests["client_credentials"] ?? 0) >= 3, "\(requests)")
+            }
+        }
+    }
+
     @Test("--oauth2-config: a client-credentials token fetched from a real authorization server, introspected by the gateway")
     func oauth2Class() async throws {
         try await OAuth2Server.run { server in

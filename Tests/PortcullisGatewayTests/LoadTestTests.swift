@@ -82,6 +82,25 @@ struct LoadTestTests {
         }
     }
 
+    @Test("two loops: a credential both send counts once, variants shared out between them add up")
+    func credentialsOverLoops() async throws {
+        try await GatewayHarness.run(Self.config) { gateway in
+            var plan = Self.plan(
+                port: gateway.gatewayPort,
+                model: .closedLoop,
+                classes: [
+                    RequestClass(name: "basic", headers: [Self.bob]),
+                    RequestClass(name: "numbered", headers: [Self.bob], variants: (0..<6).map { [("x-variant", String($0))] }),
+                ]
+            )
+            plan.threads = 2
+            let report = try await LoadTest.run(plan)
+            #expect(report.passed, "\(report.table)")
+            #expect(report.sent.allSatisfy { $0 >= 6 }, "\(report.sent)")
+            #expect(report.credentialsUsed == [1, 6])
+        }
+    }
+
     @Test("constant rate: the schedule's requests are intended whatever the answers, measured from their intended time")
     func constantRate() async throws {
         try await GatewayHarness.run(Self.config) { gateway in

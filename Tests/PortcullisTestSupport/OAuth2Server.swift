@@ -39,7 +39,13 @@ package final class OAuth2Server: TestServer, @unchecked Sendable {
     /// - Parameter tls: serve HTTPS with this certificate chain and key; `ca` is what the test's own
     ///   calls (tokens, revocation) trust.
     /// - Parameter port: listen there (a server started again where another was); `nil`: any free port.
-    package static func start(tls: (certificate: String, key: String, ca: String)? = nil, port fixedPort: Int? = nil) async throws -> OAuth2Server {
+    /// - Parameter accessTokenSeconds: the lifetime of the access tokens it issues (`expires_in`);
+    ///   `nil`: an hour.
+    package static func start(
+        tls: (certificate: String, key: String, ca: String)? = nil,
+        port fixedPort: Int? = nil,
+        accessTokenSeconds: Int? = nil
+    ) async throws -> OAuth2Server {
         let template = try await Template.shared.folder()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-oauth2-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -47,7 +53,8 @@ package final class OAuth2Server: TestServer, @unchecked Sendable {
         var arguments = [Self.script, folder]
         if let tls { arguments += ["--tls", tls.certificate, tls.key] }
         if let fixedPort { arguments += ["--port", "\(fixedPort)"] }
-        let (process, port) = try await RunningScript.launch(arguments, log: folder + "/server.log")
+        let environment = accessTokenSeconds.map { ["ACCESS_TOKEN_SECONDS": String($0)] } ?? [:]
+        let (process, port) = try await RunningScript.launch(arguments, environment: environment, log: folder + "/server.log")
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         if let tls {
@@ -63,9 +70,10 @@ package final class OAuth2Server: TestServer, @unchecked Sendable {
     /// Starts a server, runs `body` with it, and stops it, whether `body` throws or not.
     package static func run<Result: Sendable>(
         tls: (certificate: String, key: String, ca: String)? = nil,
+        accessTokenSeconds: Int? = nil,
         _ body: (OAuth2Server) async throws -> Result
     ) async throws -> Result {
-        try await withTestServer({ try await Self.start(tls: tls) }, body)
+        try await withTestServer({ try await Self.start(tls: tls, accessTokenSeconds: accessTokenSeconds) }, body)
     }
 
     /// Stops the server and waits until it has exited.
@@ -176,7 +184,7 @@ package final class OAuth2Server: TestServer, @unchecked Sendable {
                 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-oauth2-template-\(UUID().uuidString)").path
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 // Starting once migrates and seeds the database; the server is stopped at once.
-                let (process, _) = try await RunningScript.launch([OAuth2Server.script, folder], log: folder + "/server.log")
+                let (process, _) = try await RunningScript.launch([OAuth2Server.script, folder], environment: [:], log: folder + "/server.log")
                 await process.stop()
                 return folder
             }
@@ -197,12 +205,15 @@ private final class RunningScript: @unchecked Sendable {
     }
 
     /// Runs the script and waits for its "ready PORT" line.
-    static func launch(_ arguments: [String], log: String) async throws -> (RunningScript, Int) {
+    static func launch(_ arguments: [String], environment: [String: String], log: String) async throws -> (RunningScript, Int) {
         let input = Pipe()
         let output = Pipe()
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = try ChildProcess(try JWTFixture.python) { process in
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             process.standardInput = input
             process.standardOutput = output
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
