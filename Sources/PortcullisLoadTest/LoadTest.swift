@@ -80,7 +80,7 @@ public enum LoadTest {
             }
             return index
         }
-        var classes = Array(repeating: ClassStatistics(), count: plan.classes.count)
+        var classes = Array(repeating: ClassStatistics(uncorrectedIsCorrected: plan.model == .closedLoop), count: plan.classes.count)
         var accounting = LoadTestAccounting()
         var lateness = ClassStatistics.histogram()
         var credentialsUsed = Array(repeating: 0, count: plan.classes.count)
@@ -154,7 +154,7 @@ public enum LoadTest {
         epoch: Double,
         final: Bool
     ) async throws -> LoadTestProgress {
-        var merged = LoopDriver.Interval(classCount: plan.classes.count)
+        var merged = LoopDriver.Interval(classCount: plan.classes.count, closedLoop: plan.model == .closedLoop)
         let before = final ? Int.max : index + 1
         for driver in drivers {
             merged.add(try await driver.loop.submit { driver.takeIntervals(before: before) }.get())

@@ -28,8 +28,9 @@ final class LoopDriver: @unchecked Sendable {
         var completed = 0
         var failed = 0
 
-        init(classCount: Int) {
-            self.classes = Array(repeating: ClassStatistics(), count: classCount)
+        /// - Parameter closedLoop: requests leave when intended, so one latency is recorded.
+        init(classCount: Int, closedLoop: Bool) {
+            self.classes = Array(repeating: ClassStatistics(uncorrectedIsCorrected: closedLoop), count: classCount)
         }
 
         mutating func add(_ other: Interval) {
@@ -55,6 +56,8 @@ final class LoopDriver: @unchecked Sendable {
     private let connectionCount: Int
     /// This loop's share of the schedule (open loop).
     private let schedule: RateSchedule?
+    /// No schedule: each request leaves when intended, so its two latencies are one.
+    private let closedLoop: Bool
     /// Measured requests this loop intends before it stops (`--requests`).
     private let requestLimit: Int?
     private var connections: [any LoadClientConnection] = []
@@ -102,8 +105,9 @@ final class LoopDriver: @unchecked Sendable {
         self.connectionCount = connections
         self.schedule = plan.model.schedule?.share(of: loops)
         self.requestLimit = requestLimit
-        self.statistics = Array(repeating: ClassStatistics(), count: plan.classes.count)
-        self.current = (0, Interval(classCount: plan.classes.count))
+        self.closedLoop = plan.model == .closedLoop
+        self.statistics = Array(repeating: ClassStatistics(uncorrectedIsCorrected: self.closedLoop), count: plan.classes.count)
+        self.current = (0, Interval(classCount: plan.classes.count, closedLoop: self.closedLoop))
     }
 
     /// The request of each credential of `requestClass` that loop `index` of `loops` sends.
@@ -188,13 +192,13 @@ final class LoopDriver: @unchecked Sendable {
     /// What was measured in the intervals before `index` and not taken yet, for the progress
     /// display and the interval log.
     func takeIntervals(before index: Int) -> Interval {
-        var taken = Interval(classCount: self.plan.classes.count)
+        var taken = Interval(classCount: self.plan.classes.count, closedLoop: self.closedLoop)
         for key in self.earlier.keys where key < index {
             if let interval = self.earlier.removeValue(forKey: key) { taken.add(interval) }
         }
         if self.current.index < index {
             taken.add(self.current.interval)
-            self.current = (index, Interval(classCount: self.plan.classes.count))
+            self.current = (index, Interval(classCount: self.plan.classes.count, closedLoop: self.closedLoop))
         }
         return taken
     }
@@ -204,8 +208,8 @@ final class LoopDriver: @unchecked Sendable {
         let index = Int(max(now - self.measureFrom, 0) / self.plan.progressInterval.nanoseconds)
         guard index != self.current.index else { return }
         if index > self.current.index {
-            self.earlier[self.current.index, default: Interval(classCount: self.plan.classes.count)].add(self.current.interval)
-            self.current = (index, Interval(classCount: self.plan.classes.count))
+            self.earlier[self.current.index, default: Interval(classCount: self.plan.classes.count, closedLoop: self.closedLoop)].add(self.current.interval)
+            self.current = (index, Interval(classCount: self.plan.classes.count, closedLoop: self.closedLoop))
         }
         // An earlier index (the run took the current one early) keeps filling the current one.
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 import NIOCore
 @testable import PortcullisLoadTest
 import Testing
@@ -98,6 +99,26 @@ struct LoadTestOutputTests {
                 #expect(report.measuredNanoseconds < TimeAmount.seconds(60).nanoseconds)
             }
         }
+    }
+
+    @Test("a closed loop's statistics record one latency for both figures; merged with separate ones, each keeps its own")
+    func closedLoopStatistics() {
+        var closed = ClassStatistics(uncorrectedIsCorrected: true)
+        closed.record(status: 200, corrected: 3_000_000, uncorrected: 1_000_000)
+        #expect(closed.uncorrected.totalCount == 1 && closed.uncorrected.max == closed.corrected.max)
+        var open = ClassStatistics()
+        open.record(status: 401, corrected: 9_000_000, uncorrected: 5_000_000)
+        var merged = closed
+        merged.add(open)
+        #expect(merged.corrected.totalCount == 2 && merged.uncorrected.totalCount == 2)
+        // The closed loop's 3 ms is in both; the open one's 9 ms only in the corrected figures.
+        #expect(abs(Double(merged.corrected.max) - 9e6) < 1e4)
+        #expect(abs(Double(merged.uncorrected.max) - 5e6) < 1e4)
+        #expect(abs(Double(merged.uncorrected.min) - 3e6) < 1e4)
+        #expect(merged.statuses == [200: 1, 401: 1])
+        var other = open
+        other.add(closed)
+        #expect(other.uncorrected.totalCount == 2 && abs(Double(other.uncorrected.min) - 3e6) < 1e4)
     }
 
     @Test("per status: a class's 503s are reported apart from its 200s (table rows, JSON), and p99.99 beside p99.9")
