@@ -1,6 +1,7 @@
 import Histogram
 import NIOCore
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,12 +57,18 @@ public enum LoadTest {
         let start = Int64(NIODeadline.now().uptimeNanoseconds)
         let measuredStartEpoch = Self.epochSeconds() + Double(plan.warmup.nanoseconds) / 1e9
         let results = drivers.map { $0.run(start: start) }
+        let gate = RenewalGate(drivers: drivers)
         let renewers = renewals.compactMap { renewal in
             plan.classes.firstIndex { $0.name == renewal.className }.map { index in
-                Task { await Self.renew(classIndex: index, of: plan, by: renewal, on: drivers) }
+                Task { await Self.renew(classIndex: index, of: plan, by: renewal, through: gate) }
             }
         }
-        defer { for renewer in renewers { renewer.cancel() } }
+        /// Stops the renewals: none reaches a loop after the run, even one whose source is still
+        /// answering (a token request is not cancelled; it ends on its own).
+        func stopRenewing() {
+            gate.close()
+            for renewer in renewers { renewer.cancel() }
+        }
         // Reports each interval of the measured time at its end until cancelled; returns the
         // index of the interval still open.
         let reporter = Task { () -> Int in
@@ -106,11 +113,13 @@ public enum LoadTest {
             }
         } catch {
             reporter.cancel()
+            stopRenewing()
             throw error
         }
         let wall = Int64(NIODeadline.now().uptimeNanoseconds) - start
         let cpu = Self.processCPUNanoseconds() - cpuBefore
         reporter.cancel()
+        stopRenewing()
         let last = await reporter.value
         let measureFrom = start + plan.warmup.nanoseconds
         let lastStart = measureFrom + Int64(last) * plan.progressInterval.nanoseconds
@@ -131,7 +140,7 @@ public enum LoadTest {
 
     /// Asks `renewal` for the class's fields every `renewal.interval` until cancelled, and hands
     /// each change to every loop.
-    private static func renew(classIndex: Int, of plan: LoadTestPlan, by renewal: CredentialRenewal, on drivers: [LoopDriver]) async {
+    private static func renew(classIndex: Int, of plan: LoadTestPlan, by renewal: CredentialRenewal, through gate: RenewalGate) async {
         var current = plan.classes[classIndex]
         while !Task.isCancelled {
             do { try await Task.sleep(nanoseconds: UInt64(max(renewal.interval.nanoseconds, 1_000_000))) } catch { return }
@@ -139,9 +148,31 @@ public enum LoadTest {
             let renewed = current.renewing(fields)
             guard renewed != current else { continue }
             current = renewed
-            for driver in drivers {
-                driver.loop.execute { driver.renew(classIndex: classIndex, as: renewed) }
+            gate.deliver(renewed, classIndex: classIndex)
+        }
+    }
+
+    /// Hands renewed classes to the loops while the run goes on, and to none once closed.
+    private final class RenewalGate: Sendable {
+        private let drivers: [LoopDriver]
+        private let open = Mutex(true)
+
+        init(drivers: [LoopDriver]) {
+            self.drivers = drivers
+        }
+
+        func deliver(_ renewed: RequestClass, classIndex: Int) {
+            // Under the lock: `close()` returns only when no delivery is under way.
+            self.open.withLock { open in
+                guard open else { return }
+                for driver in self.drivers {
+                    driver.loop.execute { driver.renew(classIndex: classIndex, as: renewed) }
+                }
             }
+        }
+
+        func close() {
+            self.open.withLock { $0 = false }
         }
     }
 

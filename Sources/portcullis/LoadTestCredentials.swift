@@ -216,6 +216,8 @@ struct LoadTestCredentials {
                 failing.withLock { $0 = false }
                 return [("authorization", authorization)]
             } catch {
+                // The run is over (its client may be closing): nothing to say.
+                guard !Task.isCancelled else { return nil }
                 let first = failing.withLock { failing in
                     defer { failing = true }
                     return !failing
