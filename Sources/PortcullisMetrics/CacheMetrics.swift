@@ -23,8 +23,16 @@ public struct CacheMetrics: Sendable {
     public func setEntries(_ count: Int) { self.entries.set(Int64(count)) }
     public func setBytes(_ count: Int) { self.bytes.set(Int64(count)) }
 
-    /// Handles registered nowhere that is scraped, for caches used without a gateway.
+    /// Handles registered nowhere that is scraped, for caches used without a gateway: two
+    /// counters and two gauges of a registry of their own (not a whole ``PortcullisMetrics``,
+    /// whose process metrics and families such a cache would carry for nothing).
     public static func unregistered() -> CacheMetrics {
-        PortcullisMetrics().cache("unregistered")
+        let registry = PrometheusCollectorRegistry()
+        return CacheMetrics(
+            hits: ShardedCounter(),
+            misses: ShardedCounter(),
+            entries: registry.makeGauge(name: "portcullis_cache_entries", labels: [("cache", "unregistered")]),
+            bytes: registry.makeGauge(name: "portcullis_cache_bytes", labels: [("cache", "unregistered")])
+        )
     }
 }
