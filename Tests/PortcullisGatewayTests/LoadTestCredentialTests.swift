@@ -124,6 +124,20 @@ struct LoadTestCredentialTests {
         }
     }
 
+    /// A client-credentials grant record for `server`'s `gateway` client, with `extra` lines.
+    static func grantRecord(_ server: OAuth2Server, _ extra: String = "") throws -> String {
+        try CommandRunner.temporaryFile(
+            """
+            tokenUrl = "\(server.tokenURL)"
+            clientId = "\(OAuth2Server.gateway.id)"
+            clientSecret = "\(OAuth2Server.gateway.secret)"
+            scopes = ["read"]
+            \(extra)
+            """,
+            name: "grant.toml"
+        )
+    }
+
     @Test("--oauth2-config: a token that expires during the run is renewed by the token manager, and every request still gets 200")
     func oauth2Renewal() async throws {
         // Tokens of 4 s, used for 3 (clockSkew 1): the token manager renews each in its last
@@ -131,16 +145,7 @@ struct LoadTestCredentialTests {
         // at least three tokens; one not renewed would get 401 from the gateway once expired.
         try await OAuth2Server.run(accessTokenSeconds: 4) { server in
             try await GatewayHarness.run(GatewayIntrospectionTests.config(url: server.introspectionURL)) { gateway in
-                let record = try CommandRunner.temporaryFile(
-                    """
-                    tokenUrl = "\(server.tokenURL)"
-                    clientId = "\(OAuth2Server.gateway.id)"
-                    clientSecret = "\(OAuth2Server.gateway.secret)"
-                    scopes = ["read"]
-                    clockSkew = 1
-                    """,
-                    name: "grant.toml"
-                )
+                let record = try Self.grantRecord(server, "clockSkew = 1")
                 let json = try CommandRunner.temporaryFile("", name: "report.json")
                 let result = try await CommandRunner.runAsync([
                     "loadtest", gateway.base + "/api/orders", "--rate", "40", "--duration", "8s", "--connections", "4", "--threads", "2",
@@ -164,15 +169,7 @@ struct LoadTestCredentialTests {
     func oauth2Class() async throws {
         try await OAuth2Server.run { server in
             try await GatewayHarness.run(GatewayIntrospectionTests.config(url: server.introspectionURL)) { gateway in
-                let record = try CommandRunner.temporaryFile(
-                    """
-                    tokenUrl = "\(server.tokenURL)"
-                    clientId = "\(OAuth2Server.gateway.id)"
-                    clientSecret = "\(OAuth2Server.gateway.secret)"
-                    scopes = ["read"]
-                    """,
-                    name: "grant.toml"
-                )
+                let record = try Self.grantRecord(server)
                 let result = try await CommandRunner.runAsync([
                     "loadtest", gateway.base + "/api/orders", "--requests", "20", "--duration", "60s", "--connections", "2", "--threads", "1",
                     "--oauth2-config", record, "--quiet",
