@@ -291,8 +291,27 @@ struct LoadTestCommand: AsyncParsableCommand {
     }
 
     /// "jwt cache misses N ≈ expected M": what the jwt class's distinct tokens and the invalid
-    /// JWT kinds (never cached: each an expensive miss) should have cost the gateway's JWT cache.
+    /// JWT kinds (never cached: each an expensive miss) should have cost the gateway's JWT cache;
+    /// and, when the gateway introspected tokens, what the oauth2 class's tokens should have cost
+    /// its introspection cache.
     static func expectedMisses(report: LoadTestReport, delta: MetricsDelta) -> [String] {
+        Self.expectedJWTMisses(report: report, delta: delta) + Self.expectedIntrospectionMisses(report: report, delta: delta)
+    }
+
+    /// "introspection cache misses N ≈ expected M": one per token the oauth2 class sent (the
+    /// first, and each renewed one), when the gateway's introspection cache was asked at all.
+    private static func expectedIntrospectionMisses(report: LoadTestReport, delta: MetricsDelta) -> [String] {
+        guard let oauth2 = report.plan.classes.firstIndex(where: { $0.name == "oauth2" }),
+            let misses = delta.grown.first(where: { $0.series == "portcullis_cache_lookups_total{cache=\"introspection\",result=\"miss\"}" })?.by
+        else { return [] }
+        let tokens = report.credentialsUsed[oauth2]
+        return [
+            "introspection cache misses \(Int(misses)) ≈ expected \(tokens) (\(tokens) oauth2 tokens, renewals and warm-up included; "
+                + "more when several loops send a new token before its first answer is cached)"
+        ]
+    }
+
+    private static func expectedJWTMisses(report: LoadTestReport, delta: MetricsDelta) -> [String] {
         let classes = report.plan.classes
         guard let jwt = classes.firstIndex(where: { $0.name == "jwt" }) else { return [] }
         var expected = report.credentialsUsed[jwt]

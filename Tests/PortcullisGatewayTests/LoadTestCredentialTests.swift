@@ -147,9 +147,10 @@ struct LoadTestCredentialTests {
             try await GatewayHarness.run(GatewayIntrospectionTests.config(url: server.introspectionURL)) { gateway in
                 let record = try Self.grantRecord(server, "clockSkew = 1")
                 let json = try CommandRunner.temporaryFile("", name: "report.json")
+                let metricsPort = try #require(gateway.metricsPort)
                 let result = try await CommandRunner.runAsync([
                     "loadtest", gateway.base + "/api/orders", "--rate", "40", "--duration", "8s", "--connections", "4", "--threads", "2",
-                    "--oauth2-config", record, "--json", json, "--quiet",
+                    "--oauth2-config", record, "--json", json, "--metrics", "http://127.0.0.1:\(metricsPort)/metrics", "--quiet",
                 ])
                 #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
                 let report = try JSONDecoder().decode(LoadTestReport.JSON.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
@@ -161,6 +162,12 @@ struct LoadTestCredentialTests {
                 #expect(oauth2.credentials <= 4, "\(result.stdout)")
                 let requests = try await server.tokenRequests()
                 #expect((requests["client_credentials"] ?? 0) >= 3, "\(requests)")
+                // Each token missed the gateway's introspection cache once, or once per loop when
+                // both loops sent it before its first answer was cached.
+                let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("introspection cache misses ") }, "\(result.stdout)")
+                let numbers = line.split(separator: " ").compactMap { Int($0) }
+                #expect(numbers.count >= 2 && numbers[1] == oauth2.credentials, "\(line)")
+                #expect(numbers.count >= 2 && numbers[0] >= numbers[1] && numbers[0] <= 2 * numbers[1], "\(line)")
             }
         }
     }
