@@ -111,9 +111,14 @@ struct LoadTestCredentials {
         }
         if classes.isEmpty && command.invalid.isEmpty { classes.append(RequestClass(name: "default", headers: common)) }
         var seen = Set<String>()
-        for kind in command.invalid where seen.insert(kind).inserted {
-            let credential = try self.invalidCredential(kind, jwt: jwt)
-            classes.append(RequestClass(name: "invalid-\(kind)", headers: common + [credential], expectation: .status(401)))
+        do {
+            for kind in command.invalid where seen.insert(kind).inserted {
+                let credential = try self.invalidCredential(kind, jwt: jwt)
+                classes.append(RequestClass(name: "invalid-\(kind)", headers: common + [credential], expectation: .status(401)))
+            }
+        } catch {
+            await prepared.shutdown()
+            throw error
         }
         prepared.classes = classes
         return prepared
