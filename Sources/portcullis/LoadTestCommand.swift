@@ -307,7 +307,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         let tokens = report.credentialsUsed[oauth2]
         return [
             "introspection cache misses \(Int(misses)) ≈ expected \(tokens) (\(tokens) oauth2 tokens, renewals and warm-up included; "
-                + "more when several loops send a new token before its first answer is cached)"
+                + "more when requests with a new token come before its first answer is cached)"
         ]
     }
 

@@ -162,12 +162,13 @@ struct LoadTestCredentialTests {
                 #expect(oauth2.credentials <= 4, "\(result.stdout)")
                 let requests = try await server.tokenRequests()
                 #expect((requests["client_credentials"] ?? 0) >= 3, "\(requests)")
-                // Each token missed the gateway's introspection cache once, or once per loop when
-                // both loops sent it before its first answer was cached.
+                // Each token missed the gateway's introspection cache at least once: more often
+                // when further requests with it came before its first answer was cached (a
+                // loaded machine's slow introspection makes that many).
                 let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("introspection cache misses ") }, "\(result.stdout)")
                 let numbers = line.split(separator: " ").compactMap { Int($0) }
                 #expect(numbers.count >= 2 && numbers[1] == oauth2.credentials, "\(line)")
-                #expect(numbers.count >= 2 && numbers[0] >= numbers[1] && numbers[0] <= 2 * numbers[1], "\(line)")
+                #expect(numbers.count >= 2 && numbers[0] >= numbers[1], "\(line)")
             }
         }
     }
