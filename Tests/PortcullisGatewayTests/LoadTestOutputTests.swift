@@ -215,23 +215,20 @@ struct LoadTestOutputTests {
             // a thread of its own: a busy test process can neither stretch the stall unseen nor
             // start it outside the run.
             let (stall, status) = try await BlockingThread.run { () -> (Double, Int32) in
-                let process = Process()
-                process.executableURL = CommandRunner.executable
-                process.arguments = [
-                    "loadtest", "http://127.0.0.1:\(nginx.port)/", "--rate", "300", "--duration", "3s", "--connections", "4", "--threads", "1",
-                    "--json", json, "--quiet",
-                ]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
+                let process = try ChildProcess(
+                    CommandRunner.executable.path,
+                    arguments: [
+                        "loadtest", "http://127.0.0.1:\(nginx.port)/", "--rate", "300", "--duration", "3s", "--connections", "4", "--threads", "1",
+                        "--json", json, "--quiet",
+                    ]
+                )
                 usleep(1_000_000)
                 let from = NIODeadline.now()
                 kill(pid, SIGSTOP)
                 usleep(1_000_000)
                 kill(pid, SIGCONT)
                 let stall = Double((NIODeadline.now() - from).nanoseconds) / 1e6
-                process.waitUntilExit()
-                return (stall, process.terminationStatus)
+                return (stall, process.waitUntilExit())
             }
             #expect(status == 0)
             let report = try JSONDecoder().decode(LoadTestReport.JSON.self, from: Data(contentsOf: URL(fileURLWithPath: json)))

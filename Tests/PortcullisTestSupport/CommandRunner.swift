@@ -45,18 +45,15 @@ package struct CommandRunner {
 
 /// A `portcullis serve` process whose log is read line by line.
 package final class ServeProcess: @unchecked Sendable {
-    package let process = Process()
-    private let stderr = Pipe()
+    package let process: ChildProcess
     private let lines: AsyncStream<String>
 
     package init(arguments: [String]) throws {
-        self.process.executableURL = CommandRunner.executable
-        self.process.arguments = arguments
-        self.process.standardOutput = FileHandle.nullDevice
-        self.process.standardError = self.stderr
+        let stderr = Pipe()
+        self.process = try ChildProcess(CommandRunner.executable.path, arguments: arguments, standardError: .pipe(stderr))
         let (lines, sink) = AsyncStream.makeStream(of: String.self)
         self.lines = lines
-        let handle = self.stderr.fileHandleForReading
+        let handle = stderr.fileHandleForReading
         Thread.detachNewThread {
             var pending = Data()
             while true {
@@ -70,7 +67,6 @@ package final class ServeProcess: @unchecked Sendable {
             }
             sink.finish()
         }
-        try self.process.run()
     }
 
     /// Reads the log until a line contains `marker`; returns that line, or `nil` at end of output.
@@ -89,17 +85,11 @@ package final class ServeProcess: @unchecked Sendable {
     }
 
     package func signal(_ signal: Int32) {
-        kill(self.process.processIdentifier, signal)
+        self.process.signal(signal)
     }
 
     /// Waits for the process to exit and returns its status.
     package func waitForExit() async -> Int32 {
-        let process = self.process
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
-        }
+        await self.process.waitForExit()
     }
 }

@@ -63,12 +63,8 @@ package final class NginxServer: TestServer, @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: folder + "/nginx.pid")
         try? FileManager.default.removeItem(atPath: folder + "/error.log")
         try config.write(toFile: folder + "/nginx.conf", atomically: true, encoding: .utf8)
-        let process = try ChildProcess(Self.executable) { process in
-            // -e: the error log from the first line on, not Debian's /var/log/nginx.
-            process.arguments = ["-p", folder, "-e", folder + "/error.log", "-c", folder + "/nginx.conf"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
+        // -e: the error log from the first line on, not Debian's /var/log/nginx.
+        let process = try ChildProcess(Self.executable, arguments: ["-p", folder, "-e", folder + "/error.log", "-c", folder + "/nginx.conf"])
         let server = NginxServer(port: port, folder: folder, process: process)
         for _ in 0..<500 {
             if FileManager.default.fileExists(atPath: folder + "/nginx.pid"), process.isRunning {

@@ -209,15 +209,16 @@ private final class RunningScript: @unchecked Sendable {
         let input = Pipe()
         let output = Pipe()
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = try ChildProcess(try JWTFixture.python) { process in
-            process.arguments = arguments
-            if !environment.isEmpty {
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            }
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        }
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? logHandle.close() }
+        let process = try ChildProcess(
+            try JWTFixture.python,
+            arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            standardInput: .pipe(input),
+            standardOutput: .pipe(output),
+            standardError: .file(logHandle)
+        )
         let script = RunningScript(process: process, input: input)
         let handle = output.fileHandleForReading
         let line: String = await withCheckedContinuation { continuation in

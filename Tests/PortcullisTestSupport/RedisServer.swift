@@ -52,11 +52,7 @@ package final class RedisServer: TestServer, @unchecked Sendable {
             "--daemonize", "no", "--dir", folder, "--logfile", logFile,
         ]
         if let password { arguments += ["--requirepass", password] }
-        let process = try ChildProcess("/usr/bin/redis-server") { process in
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
+        let process = try ChildProcess("/usr/bin/redis-server", arguments: arguments)
         let server = RedisServer(port: port, password: password, folder: folder, process: process, logFile: logFile)
         // Ready when this server says so (not a connect probe: another test's server may hold the
         // port). Bounded; failing if it exits.

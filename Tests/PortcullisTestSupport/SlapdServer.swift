@@ -94,12 +94,8 @@ package final class SlapdServer: TestServer, @unchecked Sendable {
         defer { try? log.close() }
         var listeners = "ldap://127.0.0.1:\(port)/"
         if let tlsPort { listeners += " ldaps://127.0.0.1:\(tlsPort)/" }
-        let process = try ChildProcess("/usr/sbin/slapd") { process in
-            // -d keeps it in the foreground, as a child of this process; "stats" logs connections and operations.
-            process.arguments = ["-f", folder + "/slapd.conf", "-h", listeners, "-d", "stats"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = log
-        }
+        // -d keeps it in the foreground, as a child of this process; "stats" logs connections and operations.
+        let process = try ChildProcess("/usr/sbin/slapd", arguments: ["-f", folder + "/slapd.conf", "-h", listeners, "-d", "stats"], standardError: .file(log))
         let server = SlapdServer(folder: folder, port: port, tlsPort: tlsPort, process: process, logFile: logFile)
         // Ready when this slapd says it has bound its listeners ("slapd starting"). Not a connect
         // probe: with tests in parallel, another test's slapd may have taken the port meanwhile and

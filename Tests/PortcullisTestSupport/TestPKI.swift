@@ -153,16 +153,16 @@ package enum ExternalTool {
     }
 
     package static func run(_ tool: String, _ arguments: [String], input: String = "") throws -> CommandRunner.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
+        let process = try ChildProcess(
+            "/usr/bin/env",
+            arguments: [tool] + arguments,
+            standardInput: .pipe(stdin),
+            standardOutput: .pipe(stdout),
+            standardError: .pipe(stderr)
+        )
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
         // Read both pipes concurrently so neither fills up and blocks the tool.
@@ -173,10 +173,10 @@ package enum ExternalTool {
             done.signal()
         }
         let out = stdout.fileHandleForReading.readToEndOfFile()
-        process.waitUntilExit()
+        let status = process.waitUntilExit()
         done.wait()
         return CommandRunner.Result(
-            status: process.terminationStatus,
+            status: status,
             stdout: String(decoding: out, as: UTF8.self),
             stderr: String(decoding: errorData.value, as: UTF8.self)
         )
