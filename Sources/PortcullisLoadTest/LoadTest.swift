@@ -100,7 +100,7 @@ public enum LoadTest {
                     classes[index].add(result.classes[index])
                     // Variants shared out between the loops add up; a credential every loop
                     // sends (the class's only one, or too few variants to go round) counts once.
-                    if plan.classes[index].variants.count >= threads {
+                    if plan.classes[index].sharesOutVariants(among: threads) {
                         credentialsUsed[index] += result.credentialsUsed[index]
                     } else {
                         credentialsUsed[index] = max(credentialsUsed[index], result.credentialsUsed[index])

@@ -209,11 +209,17 @@ public struct RequestClass: Sendable, Equatable {
         return rotation
     }
 
+    /// Whether `loops` event loops each send their own share of the variants (there are enough to
+    /// go round); otherwise every loop sends every credential of the class.
+    func sharesOutVariants(among loops: Int) -> Bool {
+        self.variants.count >= loops
+    }
+
     /// The variants one of `loops` event loops sends (every `loops`-th from `loop`, when
     /// there are enough to go round), or the headers alone.
     func variants(forLoop loop: Int, of loops: Int) -> [[(String, String)]] {
         guard !self.variants.isEmpty else { return [[]] }
-        guard self.variants.count >= loops else { return self.variants }
+        guard self.sharesOutVariants(among: loops) else { return self.variants }
         return stride(from: loop, to: self.variants.count, by: loops).map { self.variants[$0] }
     }
 
