@@ -65,10 +65,13 @@ package final class ChildProcess: @unchecked Sendable {
             }
         }
 
+        /// Each stream, the descriptor it becomes in the child, and whether the child reads it.
+        let streams = [(standardInput, Int32(0), true), (standardOutput, 1, false), (standardError, 2, false)]
+
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for (stream, target, input) in [(standardInput, Int32(0), true), (standardOutput, 1, false), (standardError, 2, false)] {
+        for (stream, target, input) in streams {
             posix_spawn_file_actions_adddup2(&actions, descriptor(stream, input: input), target)
         }
         Self.closeOthers(&actions)
@@ -95,7 +98,7 @@ package final class ChildProcess: @unchecked Sendable {
         guard result == 0 else { throw SpawnError(executable: executable, errno: result) }
         self.processIdentifier = pid
 
-        for (stream, input) in [(standardInput, true), (standardOutput, false), (standardError, false)] {
+        for (stream, _, input) in streams {
             if case .pipe(let pipe) = stream {
                 try? (input ? pipe.fileHandleForReading : pipe.fileHandleForWriting).close()
             }
